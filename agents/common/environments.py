@@ -1,0 +1,223 @@
+"""Environment names -> `dm_env.Environment` with float32 observations.
+
+Known names:
+  catch                  bsuite Catch (10x5 board, 3 actions).
+  cartpole               gymnasium CartPole-v1 behind a dm_env adapter.
+  minatar/<game>         MinAtar breakout, asterix, freeway, seaquest,
+                         space_invaders (10x10xC boards, minimal action set).
+  <domain>/<task>        dm_control suite tasks, e.g. cartpole/swingup
+                         (observations flattened into one float32 vector).
+
+Every environment is seeded by `seed`; actors pass `(config.seed, actor_id)`
+through `actor_seed` so two actors never play the same episodes and a run is
+reproducible.
+"""
+
+from typing import Any, Dict, Tuple
+
+import dm_env
+from dm_env import specs
+import numpy as np
+
+MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
+                 'space_invaders')
+DIRECT_NAMES = ('catch', 'cartpole')
+
+
+def actor_seed(seed: int, actor_id: int) -> int:
+  """A per-actor seed derived from the run seed; distinct for every actor."""
+  return int(np.random.SeedSequence([seed, actor_id]).generate_state(1)[0])
+
+
+def known_names() -> Tuple[str, ...]:
+  """The names `make_environment` accepts (dm_control as `<domain>/<task>`)."""
+  return (DIRECT_NAMES + tuple(f'minatar/{g}' for g in MINATAR_GAMES) +
+          ('<dm_control domain>/<task>',))
+
+
+def validate_name(name: str) -> None:
+  """Raises ValueError naming the allowed values if `name` is unknown.
+
+  Cheap: imports dm_control only for `<domain>/<task>` names.
+  """
+  if name in DIRECT_NAMES:
+    return
+  if '/' in name:
+    family, game = name.split('/', 1)
+    if family == 'minatar':
+      if game in MINATAR_GAMES:
+        return
+      raise ValueError(f'Unknown environment {name!r}: MinAtar games are '
+                       f'{", ".join(MINATAR_GAMES)}.')
+    from dm_control import suite  # pylint: disable=g-import-not-at-top
+    if (family, game) in suite.ALL_TASKS:
+      return
+  raise ValueError(
+      f'Unknown environment {name!r}. Known: {", ".join(known_names())} '
+      '(dm_control tasks such as cartpole/swingup, walker/walk).')
+
+
+def make_environment(name: str, seed: int = 0) -> dm_env.Environment:
+  """Returns the environment called `name`, seeded, with float32 observations.
+
+  Args:
+    name: one of `known_names()`.
+    seed: seeds every source of randomness of the environment.
+
+  Raises:
+    ValueError: `name` is unknown; the message lists the known names.
+  """
+  validate_name(name)
+  if name == 'catch':
+    from bsuite.environments import catch  # pylint: disable=g-import-not-at-top
+    return Float32Observations(catch.Catch(seed=seed))
+  if name == 'cartpole':
+    return GymnasiumAdapter('CartPole-v1', seed)
+  family, task = name.split('/', 1)
+  if family == 'minatar':
+    return MinAtarAdapter(task, seed)
+  return DMControlFlattened(family, task, seed)
+
+
+class Float32Observations(dm_env.Environment):
+  """Casts observations to float32 (the dtype every network takes)."""
+
+  def __init__(self, environment: dm_env.Environment):
+    self._environment = environment
+
+  def _cast(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
+    return timestep._replace(
+        observation=np.asarray(timestep.observation, np.float32))
+
+  def reset(self) -> dm_env.TimeStep:
+    return self._cast(self._environment.reset())
+
+  def step(self, action) -> dm_env.TimeStep:
+    return self._cast(self._environment.step(action))
+
+  def observation_spec(self) -> specs.Array:
+    spec = self._environment.observation_spec()
+    return specs.Array(spec.shape, np.float32, name='observation')
+
+  def action_spec(self) -> specs.DiscreteArray:
+    return self._environment.action_spec()
+
+
+class GymnasiumAdapter(dm_env.Environment):
+  """A discrete-action gymnasium environment as a dm_env.Environment.
+
+  Termination gives discount 0; truncation (the time limit) gives discount 1,
+  as dm_env defines an episode cut short.
+  """
+
+  def __init__(self, env_id: str, seed: int):
+    import gymnasium  # pylint: disable=g-import-not-at-top
+    self._env = gymnasium.make(env_id)
+    self._seed = seed
+    self._reset_next = True
+
+  def reset(self) -> dm_env.TimeStep:
+    # Only the first reset takes the seed; later resets continue its stream.
+    observation, _ = self._env.reset(seed=self._seed)
+    self._seed = None
+    self._reset_next = False
+    return dm_env.restart(np.asarray(observation, np.float32))
+
+  def step(self, action) -> dm_env.TimeStep:
+    if self._reset_next:
+      return self.reset()
+    observation, reward, terminated, truncated, _ = self._env.step(int(action))
+    observation = np.asarray(observation, np.float32)
+    if terminated:
+      self._reset_next = True
+      return dm_env.termination(np.float32(reward), observation)
+    if truncated:
+      self._reset_next = True
+      return dm_env.truncation(np.float32(reward), observation)
+    return dm_env.transition(np.float32(reward), observation)
+
+  def observation_spec(self) -> specs.Array:
+    return specs.Array(self._env.observation_space.shape, np.float32,
+                       name='observation')
+
+  def action_spec(self) -> specs.DiscreteArray:
+    return specs.DiscreteArray(int(self._env.action_space.n), name='action')
+
+
+class MinAtarAdapter(dm_env.Environment):
+  """A MinAtar game with its minimal action set, boards as float32."""
+
+  def __init__(self, game: str, seed: int):
+    import minatar  # pylint: disable=g-import-not-at-top
+    self._env = minatar.Environment(game)
+    self._env.seed(seed)
+    self._actions = list(self._env.minimal_action_set())
+    self._reset_next = True
+
+  def reset(self) -> dm_env.TimeStep:
+    self._env.reset()
+    self._reset_next = False
+    return dm_env.restart(self._observation())
+
+  def step(self, action) -> dm_env.TimeStep:
+    if self._reset_next:
+      return self.reset()
+    reward, terminal = self._env.act(self._actions[int(action)])
+    if terminal:
+      self._reset_next = True
+      return dm_env.termination(np.float32(reward), self._observation())
+    return dm_env.transition(np.float32(reward), self._observation())
+
+  def _observation(self) -> np.ndarray:
+    return self._env.state().astype(np.float32)
+
+  def observation_spec(self) -> specs.Array:
+    return specs.Array(self._env.state_shape(), np.float32, name='observation')
+
+  def action_spec(self) -> specs.DiscreteArray:
+    return specs.DiscreteArray(len(self._actions), name='action')
+
+
+class DMControlFlattened(dm_env.Environment):
+  """A dm_control task with its observation dict flattened to float32 [D]."""
+
+  def __init__(self, domain: str, task: str, seed: int):
+    from dm_control import suite  # pylint: disable=g-import-not-at-top
+    self._env = suite.load(domain, task, task_kwargs={'random': seed})
+    obs_spec = self._env.observation_spec()
+    self._keys = sorted(obs_spec)
+    self._size = int(sum(np.prod(obs_spec[k].shape) for k in self._keys))
+
+  def _flatten(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
+    observation = np.concatenate([
+        np.asarray(timestep.observation[k], np.float32).reshape(-1)
+        for k in self._keys])
+    reward = None if timestep.reward is None else np.float32(timestep.reward)
+    return timestep._replace(observation=observation, reward=reward)
+
+  def reset(self) -> dm_env.TimeStep:
+    return self._flatten(self._env.reset())
+
+  def step(self, action) -> dm_env.TimeStep:
+    return self._flatten(self._env.step(action))
+
+  def observation_spec(self) -> specs.Array:
+    return specs.Array((self._size,), np.float32, name='observation')
+
+  def action_spec(self) -> specs.BoundedArray:
+    return self._env.action_spec()
+
+
+def environment_spec(name: str) -> Dict[str, Any]:
+  """Observation shape and number of actions of `name`, without keeping it.
+
+  Returns:
+    {'observation_shape': tuple, 'num_actions': int or None (continuous)}.
+  """
+  env = make_environment(name, seed=0)
+  action_spec = env.action_spec()
+  num_actions = (int(action_spec.num_values)
+                 if isinstance(action_spec, specs.DiscreteArray) else None)
+  return {'observation_shape': tuple(env.observation_spec().shape),
+          'num_actions': num_actions}
+

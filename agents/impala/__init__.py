@@ -1,0 +1,37 @@
+"""IMPALA (Espeholt et al. 2018): actors send unrolls through a queue to one
+learner that corrects their policy lag with V-trace.
+
+  from agents import impala
+  config = impala.IMPALAConfig(batch_size=16)
+  network = impala.make_network(observation_shape, num_actions, config)
+
+Modules: config (hyperparameters), networks (Sonnet), unrolls (queue item
+layout and writer), actor, losses (V-trace through trfl), learner.
+
+Only the config is imported eagerly; the rest (TensorFlow) loads on first
+use, so that the launcher and TF-free nodes can read configs in ~0.1 s.
+"""
+
+import importlib
+
+from agents.impala.config import IMPALAConfig
+
+_LAZY = {
+    'IMPALAActor': 'agents.impala.actor',
+    'IMPALALearner': 'agents.impala.learner',
+    'IMPALANetwork': 'agents.impala.networks',
+    'make_network': 'agents.impala.networks',
+    'QUEUE_TABLE': 'agents.impala.unrolls',
+    'signature': 'agents.impala.unrolls',
+    'UnrollWriter': 'agents.impala.unrolls',
+}
+
+
+def __getattr__(name):
+  if name in _LAZY:
+    return getattr(importlib.import_module(_LAZY[name]), name)
+  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+  return sorted(list(globals()) + list(_LAZY))

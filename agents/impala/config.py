@@ -1,0 +1,127 @@
+"""IMPALAConfig: the one home of every IMPALA hyperparameter.
+
+Sources: Espeholt et al. 2018 (IMPALA), Table D.1 and the scalable_agent
+release. Where a default differs from the paper it is because the paper tuned
+for Atari on many machines and these defaults target the small suites
+(Catch, CartPole, MinAtar) on two cores; the field comment says so.
+"""
+
+import dataclasses
+from typing import Tuple
+
+OPTIMIZERS = ('adam', 'rmsprop')
+TORSOS = ('auto', 'mlp', 'conv')
+
+
+@dataclasses.dataclass(frozen=True)
+class IMPALAConfig:
+  """Hyperparameters of IMPALA; checked on construction."""
+
+  # Run seed; actor i seeds its environments from (seed, i).
+  seed: int = 0
+
+  # --- Acting ---
+  # Environments stepped together per actor process; one policy call serves
+  # them all (not in the paper, whose actors ran one environment each).
+  envs_per_actor: int = 32
+  # Unroll length n (paper: 20), transitions per queue item.
+  unroll_length: int = 20
+  # Batched actor steps between variable requests to the variable server
+  # (requests run in the background; acme's VariableClient update_period).
+  variable_update_period: int = 5
+
+  # --- Queue (Reverb FIFO table) ---
+  # Unrolls per learner batch (paper: 32).
+  batch_size: int = 32
+  # Unrolls the queue holds before actors block (back-pressure). Must exceed
+  # batch_size + 1, see __post_init__. Small keeps the policy lag small.
+  queue_size: int = 128
+
+  # --- Learning ---
+  # Discount gamma (paper: 0.99).
+  discount: float = 0.99
+  # V-trace truncation rho_bar for the value targets (paper: 1.0). c_bar is
+  # fixed at 1.0 by trfl's V-trace op, the paper's default.
+  clip_rho_threshold: float = 1.0
+  # Truncation of rho in the policy-gradient advantage (paper: 1.0).
+  clip_pg_rho_threshold: float = 1.0
+  # Weight of the baseline loss (paper: 0.5).
+  baseline_cost: float = 0.5
+  # Weight of the entropy bonus (paper: 0.01 in the text, 0.00025-0.033 in
+  # the sweeps).
+  entropy_cost: float = 0.01
+  # 'adam' (default here: fastest on the small suites) or 'rmsprop' (paper:
+  # RMSProp, decay 0.99, epsilon 0.1, learning rate 0.00048-0.0006).
+  optimizer: str = 'adam'
+  learning_rate: float = 2e-3
+  rmsprop_decay: float = 0.99
+  rmsprop_epsilon: float = 0.1
+  # Global-norm gradient clipping (paper: 40).
+  max_gradient_norm: float = 40.0
+
+  # --- Network ---
+  # 'mlp' for vector observations, 'conv' for boards/images; 'auto' picks by
+  # observation rank (rank 3 -> conv).
+  torso: str = 'auto'
+  # Hidden layer sizes of the MLP torso (and of the layer after the conv).
+  hidden_sizes: Tuple[int, ...] = (64, 64)
+  # Channels of the single 3x3 conv layer of the conv torso (MinAtar's
+  # network uses 16).
+  conv_channels: int = 16
+  # LSTM core size; 0 means feed-forward (paper: 256 for DMLab, none needed
+  # for Catch/CartPole).
+  lstm_size: int = 0
+
+  # --- Evaluation and logging ---
+  # Seconds between evaluator rounds: it sleeps in between so it does not
+  # take CPU from the actors.
+  eval_period_seconds: float = 2.0
+  # Episodes per evaluator round, played as one batch.
+  eval_episodes: int = 32
+  # Evaluate the greedy (argmax) policy instead of sampling from it.
+  eval_greedy: bool = False
+  # Seconds between log lines of a node.
+  log_period_seconds: float = 2.0
+  # Seconds between the variable server's pulls from the learner.
+  variable_refresh_seconds: float = 0.05
+
+  def __post_init__(self):
+    positive_ints = ('envs_per_actor', 'unroll_length', 'batch_size',
+                     'queue_size', 'conv_channels', 'eval_episodes',
+                     'variable_update_period')
+    for name in positive_ints:
+      value = getattr(self, name)
+      if not isinstance(value, int) or value < 1:
+        raise ValueError(f'IMPALAConfig.{name}={value!r} must be an int >= 1.')
+    if self.queue_size <= self.batch_size + 1:
+      raise ValueError(
+          f'IMPALAConfig.queue_size={self.queue_size} must exceed '
+          f'batch_size + 1 ({self.batch_size + 1}) or the queue deadlocks.')
+    if not 0.0 <= self.discount <= 1.0:
+      raise ValueError(
+          f'IMPALAConfig.discount={self.discount} must lie in [0, 1].')
+    if self.optimizer not in OPTIMIZERS:
+      raise ValueError(f'IMPALAConfig.optimizer={self.optimizer!r}; allowed: '
+                       f'{", ".join(OPTIMIZERS)}.')
+    if self.torso not in TORSOS:
+      raise ValueError(f'IMPALAConfig.torso={self.torso!r}; allowed: '
+                       f'{", ".join(TORSOS)}.')
+    if self.lstm_size < 0:
+      raise ValueError(
+          f'IMPALAConfig.lstm_size={self.lstm_size} must be >= 0 (0: none).')
+    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
+      raise ValueError(f'IMPALAConfig.hidden_sizes={self.hidden_sizes} must be '
+                       'a non-empty tuple of sizes >= 1.')
+    positive_floats = ('learning_rate', 'max_gradient_norm',
+                       'clip_rho_threshold', 'clip_pg_rho_threshold',
+                       'eval_period_seconds', 'log_period_seconds',
+                       'variable_refresh_seconds',
+                       'rmsprop_epsilon')
+    for name in positive_floats:
+      if getattr(self, name) <= 0:
+        raise ValueError(
+            f'IMPALAConfig.{name}={getattr(self, name)} must be > 0.')
+    for name in ('baseline_cost', 'entropy_cost'):
+      if getattr(self, name) < 0:
+        raise ValueError(
+            f'IMPALAConfig.{name}={getattr(self, name)} must be >= 0.')

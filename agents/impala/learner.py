@@ -1,0 +1,127 @@
+"""IMPALA's learner: one `tf.function` step of V-trace actor-critic on a batch
+of unrolls from the queue; serves its variables as NumPy arrays.
+"""
+
+import time
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import acme
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+from agents.common import weights
+from agents.impala import config as config_lib
+from agents.impala import losses
+from agents.impala import networks
+
+
+def make_optimizer(config: config_lib.IMPALAConfig) -> snt.Optimizer:
+  if config.optimizer == 'rmsprop':
+    return snt.optimizers.RMSProp(config.learning_rate,
+                                  decay=config.rmsprop_decay,
+                                  epsilon=config.rmsprop_epsilon)
+  return snt.optimizers.Adam(config.learning_rate)
+
+
+def time_major(batch: Dict[str, Any]) -> Dict[str, Any]:
+  """Swaps the batch and time axes of every sequence field: [B, T] -> [T, B].
+
+  `core_state` has no time axis and stays [B, H].
+  """
+  out = {}
+  for key, value in batch.items():
+    if key == 'core_state':
+      out[key] = value
+    else:
+      perm = [1, 0] + list(range(2, len(value.shape)))
+      out[key] = tf.transpose(value, perm)
+  return out
+
+
+class IMPALALearner(acme.core.Learner):
+  """Consumes batches of unrolls [B, ...]; see `agents.impala.unrolls`."""
+
+  def __init__(self, network: networks.IMPALANetwork,
+               iterator: Iterator[Any], config: config_lib.IMPALAConfig,
+               counter: Optional[Any] = None, logger: Optional[Any] = None):
+    """Creates the learner.
+
+    Args:
+      network: trained in place.
+      iterator: yields reverb.ReplaySample (or anything with `.data`) batches.
+      config: loss weights, optimizer, clipping.
+      counter: has `increment(**counts)`; receives learner_steps and
+        learner_frames.
+      logger: has `write(dict)`; called every step (it throttles itself).
+    """
+    self._network = network
+    self._iterator = iterator
+    self._config = config
+    self._counter = counter
+    self._logger = logger
+    self._optimizer = make_optimizer(config)
+    self._frames_per_step = config.batch_size * config.unroll_length
+    self.num_steps = 0
+    self._start = time.time()
+
+  def _loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
+    data = time_major(data)
+    state = data.get('core_state', ())
+    if state:
+      state = snt.LSTMState(hidden=state[0], cell=state[1])
+    logits, values, _ = self._network.unroll(data['observation'],
+                                             data['first'], state)
+    # logits [T + 1, B, A], values [T + 1, B]: the last entry bootstraps.
+    discounts = self._config.discount * data['discount']  # [T, B]
+    return losses.impala_loss(
+        behaviour_logits=data['behaviour_logits'], target_logits=logits[:-1],
+        actions=data['action'], discounts=discounts, rewards=data['reward'],
+        values=values[:-1], bootstrap_value=values[-1], config=self._config)
+
+  @tf.function
+  def compute_loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
+    """The loss terms on `data` [B, ...] without updating anything."""
+    return self._loss(data)
+
+  @tf.function
+  def _step(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
+    variables = self._network.trainable_variables
+    with tf.GradientTape() as tape:
+      metrics = self._loss(data)
+    gradients = tape.gradient(metrics['loss'], variables)
+    gradients, norm = tf.clip_by_global_norm(gradients,
+                                             self._config.max_gradient_norm)
+    self._optimizer.apply(gradients, variables)
+    metrics['gradient_norm'] = norm
+    return metrics
+
+  def learn_from(self, data: Dict[str, Any]) -> Dict[str, float]:
+    """One update on `data` [B, ...]; returns the loss terms before it."""
+    metrics = {k: float(v) for k, v in self._step(data).items()}
+    self.num_steps += 1
+    return metrics
+
+  def step(self) -> None:
+    """One update on the next batch from the queue."""
+    metrics = self.learn_from(next(self._iterator).data)
+    if self._counter is not None:
+      self._counter.increment(learner_steps=1,
+                              learner_frames=self._frames_per_step)
+    if self._logger is not None:
+      elapsed = time.time() - self._start
+      metrics.update(learner_steps=self.num_steps,
+                     learner_steps_per_s=self.num_steps / elapsed,
+                     learner_frames_per_s=(self.num_steps *
+                                           self._frames_per_step / elapsed))
+      self._logger.write(metrics)
+
+  def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
+    """The policy's weights for each name asked (acme.core.VariableSource)."""
+    return [weights.get_weights(self._network) for _ in names]
+
+  def save(self) -> List[np.ndarray]:
+    return weights.get_weights(self._network)
+
+  def restore(self, state: List[np.ndarray]) -> None:
+    weights.set_weights(self._network, state)

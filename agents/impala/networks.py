@@ -1,0 +1,116 @@
+"""IMPALA's actor-critic network: torso, optional LSTM core, two heads.
+
+The actor calls `step` on one batch of observations; the learner calls
+`unroll` on a time-major batch of unrolls. Both reset the recurrent state
+where `first` is True through the same `_reset`, so the state the actor
+recorded at the start of an unroll reproduces its own logits on the learner.
+"""
+
+from typing import Any, Sequence, Tuple
+
+import sonnet as snt
+import tensorflow as tf
+
+from agents.impala import config as config_lib
+
+State = Any  # snt.LSTMState or () for a feed-forward network.
+
+
+class IMPALANetwork(snt.Module):
+  """Policy logits and baseline value from observations."""
+
+  def __init__(self, observation_shape: Sequence[int], num_actions: int,
+               config: config_lib.IMPALAConfig):
+    super().__init__(name='impala_network')
+    torso = config.torso
+    if torso == 'auto':
+      torso = 'conv' if len(observation_shape) == 3 else 'mlp'
+    layers = []
+    if torso == 'conv':
+      if len(observation_shape) != 3:
+        raise ValueError(f'IMPALAConfig.torso=conv needs [H, W, C] '
+                         f'observations, got shape {tuple(observation_shape)}.')
+      layers += [snt.Conv2D(config.conv_channels, 3, padding='VALID'),
+                 tf.nn.relu]
+    layers += [snt.Flatten(),
+               snt.nets.MLP(config.hidden_sizes, activate_final=True)]
+    self._torso = snt.Sequential(layers)
+    self._core = snt.LSTM(config.lstm_size) if config.lstm_size else None
+    self._policy_head = snt.Linear(num_actions, name='policy')
+    self._baseline_head = snt.Linear(1, name='baseline')
+    self.observation_shape = tuple(observation_shape)
+    self.num_actions = num_actions
+
+  def initial_state(self, batch_size: int) -> State:
+    if self._core is None:
+      return ()
+    return self._core.initial_state(batch_size)
+
+  def _reset(self, state: State, first: tf.Tensor) -> State:
+    """Zeroes the state of the batch entries that start a new episode."""
+    if self._core is None:
+      return state
+    keep = tf.cast(tf.logical_not(first), tf.float32)[:, None]  # [B, 1]
+    return tf.nest.map_structure(lambda s: s * keep, state)
+
+  def _heads(self, embedding: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
+    logits = self._policy_head(embedding)  # [N, A]
+    value = tf.squeeze(self._baseline_head(embedding), axis=-1)  # [N]
+    return logits, value
+
+  def step(self, observation: tf.Tensor, first: tf.Tensor,
+           state: State) -> Tuple[Tuple[tf.Tensor, tf.Tensor], State]:
+    """One time step for a batch.
+
+    Args:
+      observation: [B, ...] float32.
+      first: [B] bool, True where `observation` starts an episode.
+      state: recurrent state before this step ([B, H] each, or ()).
+
+    Returns:
+      ((logits [B, A], value [B]), next state).
+    """
+    embedding = self._torso(observation)  # [B, E]
+    if self._core is not None:
+      embedding, state = self._core(embedding, self._reset(state, first))
+    return self._heads(embedding), state
+
+  def unroll(self, observation: tf.Tensor, first: tf.Tensor,
+             state: State) -> Tuple[tf.Tensor, tf.Tensor, State]:
+    """A time-major unroll.
+
+    Args:
+      observation: [T, B, ...] float32.
+      first: [T, B] bool.
+      state: recurrent state at the start ([B, H] each, or ()).
+
+    Returns:
+      logits [T, B, A], values [T, B], final state.
+    """
+    t, b = observation.shape[0], observation.shape[1]
+    flat = tf.reshape(observation, [t * b] + list(observation.shape[2:]))
+    embedding = self._torso(flat)  # [T * B, E]
+    if self._core is not None:
+      embedding = tf.reshape(embedding, [t, b, -1])  # [T, B, E]
+      outputs = []
+      for i in range(t):  # T is static; a Python loop unrolls in the graph.
+        output, state = self._core(embedding[i], self._reset(state, first[i]))
+        outputs.append(output)
+      embedding = tf.reshape(tf.stack(outputs), [t * b, -1])
+    logits, values = self._heads(embedding)
+    return (tf.reshape(logits, [t, b, self.num_actions]),
+            tf.reshape(values, [t, b]), state)
+
+
+def make_network(observation_shape: Sequence[int], num_actions: int,
+                 config: config_lib.IMPALAConfig) -> IMPALANetwork:
+  """Returns the network with its variables created (one call on zeros).
+
+  The initial weights depend only on `config.seed`, so every node builds the
+  same network: actors can act before the learner has answered once.
+  """
+  tf.random.set_seed(config.seed)
+  network = IMPALANetwork(observation_shape, num_actions, config)
+  zeros = tf.zeros((1,) + tuple(observation_shape), tf.float32)
+  network.step(zeros, tf.ones([1], tf.bool), network.initial_state(1))
+  return network

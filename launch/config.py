@@ -1,0 +1,173 @@
+"""LaunchConfig: which program, which environment, how many nodes, which
+budget, which resources per node group, which launch type.
+
+A launch config file is JSON with the same field names, e.g.
+
+  {"program": "impala", "environment": "catch", "num_actors": 2,
+   "max_seconds": 120, "hparams": {"learning_rate": 0.002},
+   "resources": {"learner": {"env": {"CUDA_VISIBLE_DEVICES": "0"}},
+                 "actor": {"env": {"CUDA_VISIBLE_DEVICES": ""}}}}
+
+Everything is checked by `build`, before any process starts; errors name the
+field, its value and the allowed values.
+"""
+
+import dataclasses
+import json
+import typing
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from agents.common import budget as budget_lib
+from agents.common import environments
+import programs
+
+LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt')
+RESOURCE_KEYS = ('env',)
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchConfig:
+  """One launch; field names are the CLI flags and the JSON keys."""
+
+  program: str = 'impala'
+  environment: str = 'catch'
+  num_actors: int = 2
+  launch_type: str = 'local_mp'
+  max_seconds: Optional[float] = None
+  max_actor_steps: Optional[int] = None
+  max_learner_steps: Optional[int] = None
+  seed: int = 0
+  logdir: Optional[str] = None
+  # Run local launches in a private network namespace (see isolation.py).
+  isolate_network: bool = True
+  # Agent hyperparameters by name, overriding the config class's defaults.
+  hparams: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  # Per node group, for local_mp: {"env": {VAR: value}}.
+  resources: Mapping[str, Mapping[str, Any]] = dataclasses.field(
+      default_factory=dict)
+
+  @classmethod
+  def from_file(cls, path: str, **overrides: Any) -> 'LaunchConfig':
+    """Reads a JSON launch config; `overrides` (e.g. from flags) win."""
+    with open(path) as f:
+      values = json.load(f)
+    if not isinstance(values, dict):
+      raise ValueError(f'Launch config {path} must hold a JSON object.')
+    unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+      raise ValueError(
+          f'Launch config {path}: unknown field(s) {sorted(unknown)}; allowed: '
+          f'{", ".join(f.name for f in dataclasses.fields(cls))}.')
+    values.update(overrides)
+    return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class Built:
+  """A checked launch, ready for `lp.launch`."""
+
+  program: Any  # lp.Program
+  agent_config: Any
+  budget: budget_lib.Budget
+  local_resources: Dict[str, Any]
+  resolved: Dict[str, Any]  # Everything, as written to config.json.
+
+
+def parse_value(field_type: Any, text: str) -> Any:
+  """Parses `text` as a value of the dataclass field type `field_type`."""
+  if field_type is bool:
+    if text.lower() in ('true', '1', 'yes'):
+      return True
+    if text.lower() in ('false', '0', 'no'):
+      return False
+    raise ValueError(f'{text!r} is not a bool (true/false)')
+  if field_type in (int, float, str):
+    return field_type(text)
+  if typing.get_origin(field_type) is tuple:
+    item_type = typing.get_args(field_type)[0]
+    return tuple(item_type(x) for x in text.strip('()[] ').split(',') if x)
+  raise ValueError(f'no parser for {field_type}')
+
+
+def make_agent_config(config_class: Any, hparams: Mapping[str, Any]) -> Any:
+  """`config_class` with `hparams` (values or strings) applied and checked.
+
+  Raises:
+    ValueError: unknown name (lists the known ones), unparsable value, or a
+      value the config's own checks reject.
+  """
+  hints = typing.get_type_hints(config_class)
+  fields = [f.name for f in dataclasses.fields(config_class)]
+  values = {}
+  for name, value in hparams.items():
+    if name not in fields:
+      raise ValueError(f'Unknown hyperparameter {name!r} for '
+                       f'{config_class.__name__}; known: {", ".join(fields)}.')
+    if isinstance(value, str) and hints[name] is not str:
+      try:
+        value = parse_value(hints[name], value)
+      except ValueError as e:
+        raise ValueError(f'{config_class.__name__}.{name}: {e}.') from None
+    elif isinstance(value, list):
+      value = tuple(value)
+    values[name] = value
+  return config_class(**values)
+
+
+def build(launch: LaunchConfig,
+          start_time: Optional[float] = None) -> Built:
+  """Checks `launch` and builds its program; starts no process.
+
+  Raises:
+    ValueError: naming the field, its value and what is allowed.
+  """
+  if launch.program not in programs.PROGRAMS:
+    raise ValueError(f'program={launch.program!r}; known programs: '
+                     f'{", ".join(sorted(programs.PROGRAMS))}.')
+  if launch.launch_type not in LAUNCH_TYPES:
+    raise ValueError(f'launch_type={launch.launch_type!r}; allowed: '
+                     f'{", ".join(LAUNCH_TYPES)}.')
+  if not isinstance(launch.num_actors, int) or launch.num_actors < 1:
+    raise ValueError(f'num_actors={launch.num_actors!r} must be an int >= 1.')
+  environments.validate_name(launch.environment)
+  budget = budget_lib.Budget(max_seconds=launch.max_seconds,
+                             max_actor_steps=launch.max_actor_steps,
+                             max_learner_steps=launch.max_learner_steps)
+  make_program, config_class = programs.PROGRAMS[launch.program]
+  hparams = dict(launch.hparams)
+  hparams.setdefault('seed', launch.seed)
+  agent_config = make_agent_config(config_class, hparams)
+  program = make_program(agent_config, launch.environment,
+                         num_actors=launch.num_actors, budget=budget,
+                         logdir=launch.logdir, start_time=start_time)
+  local_resources = _local_resources(launch, tuple(program.groups))
+  resolved = dataclasses.asdict(launch)
+  resolved['hparams'] = dataclasses.asdict(agent_config)
+  return Built(program, agent_config, budget, local_resources, resolved)
+
+
+def _local_resources(launch: LaunchConfig,
+                     groups: Tuple[str, ...]) -> Dict[str, Any]:
+  """`launch.resources` as Launchpad's local_mp PythonProcess per group."""
+  if not launch.resources:
+    return {}
+  if launch.launch_type != 'local_mp':
+    raise ValueError(f'resources are set for groups {sorted(launch.resources)}'
+                     f' but launch_type={launch.launch_type!r}; per-group '
+                     'resources apply to local_mp only.')
+  # Launchpad 0.5.2 does not export PythonProcess from `lp`.
+  from launchpad.nodes.python import local_multi_processing  # pylint: disable=g-import-not-at-top
+  out = {}
+  for group, resource in launch.resources.items():
+    if group not in groups:
+      raise ValueError(f'resources name group {group!r}, which program '
+                       f'{launch.program!r} lacks; its groups: '
+                       f'{", ".join(groups)}.')
+    unknown = set(resource) - set(RESOURCE_KEYS)
+    if unknown:
+      raise ValueError(f'resources[{group!r}] has unknown key(s) '
+                       f'{sorted(unknown)}; allowed: {", ".join(RESOURCE_KEYS)}.')
+    env = {str(k): str(v) for k, v in resource.get('env', {}).items()}
+    out[group] = local_multi_processing.PythonProcess(env=env)
+  return out
+

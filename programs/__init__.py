@@ -1,0 +1,14 @@
+"""Program graphs: one module per architecture, wiring only.
+
+`PROGRAMS` maps a program name to (make_program, config class); every
+make_program has the signature `make_program(config, environment_name, *,
+num_actors, budget, logdir, start_time) -> lp.Program`. Shared node builders
+live in `programs.nodes`.
+"""
+
+from agents.impala import config as impala_config
+from programs import impala as impala_program
+
+PROGRAMS = {
+    'impala': (impala_program.make_program, impala_config.IMPALAConfig),
+}

@@ -1,0 +1,264 @@
+"""Node builders every program shares: counter (with the budget watcher),
+variable server, evaluator and batched actor runner.
+
+Each `build_*` returns a Launchpad node whose constructor arguments are
+picklable values and handles; networks, environments and clients are made in
+the node's own process. Nodes that have nothing to compute (counter,
+variable server) never import TensorFlow, which keeps their processes small.
+"""
+
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from absl import logging
+from acme.utils import counting
+import launchpad as lp
+import numpy as np
+
+from agents.common import batched_environments
+from agents.common import budget as budget_lib
+from agents.common import environment_loop
+from agents.common import loggers
+
+# Bounds every RPC between nodes (seconds). Long enough for a peer that is
+# still importing TensorFlow at start-up; a dead peer fails the call.
+CALL_TIMEOUT_SECONDS = 60
+POLL_SECONDS = 0.5  # How often waits look at the stop event.
+
+
+def bounded(handle: lp.CourierHandle) -> lp.CourierHandle:
+  """Gives a handle's clients a call timeout (rule: every wait is bounded)."""
+  handle.set_client_kwargs(call_timeout=CALL_TIMEOUT_SECONDS)
+  return handle
+
+
+class RemoteCounter:
+  """Counts into a counter node without waiting for the answer."""
+
+  def __init__(self, client: Any):
+    self._client = client
+
+  def increment(self, **counts: float) -> None:
+    self._client.futures.increment(**counts)
+
+  def get_counts(self) -> Dict[str, float]:
+    return self._client.get_counts()
+
+
+class BudgetCounter(counting.Counter):
+  """acme's Counter that also ends the run when the budget is reached.
+
+  `run` polls the counts and the clock; at the budget it calls `lp.stop()`,
+  which stops every node of the program (returning would end only this one).
+  """
+
+  def __init__(self, budget: budget_lib.Budget, start_time: float):
+    super().__init__()
+    self._budget = budget
+    self._start_time = start_time
+
+  def run(self) -> None:
+    while not lp.wait_for_stop(POLL_SECONDS):
+      reason = self._budget.reached(self.get_counts(),
+                                    time.time() - self._start_time)
+      if reason:
+        print(f'[counter] budget reached ({reason}) after '
+              f'{time.time() - self._start_time:.1f} s; counts '
+              f'{self.get_counts()}; stopping the program.', flush=True)
+        lp.stop()
+        return
+
+
+def build_counter(budget: budget_lib.Budget,
+                  start_time: float) -> lp.CourierNode:
+  return lp.CourierNode(BudgetCounter, budget=budget, start_time=start_time)
+
+
+class VariableServer:
+  """Pulls variables from a source on a period and serves them to readers.
+
+  Actors and evaluators read here, so however many there are the learner
+  answers one request per period (Launchpad 0.5.2 has no CacherNode).
+  """
+
+  def __init__(self, source: Any, names: Sequence[str],
+               refresh_seconds: float):
+    self._source = source
+    self._names = list(names)
+    self._refresh_seconds = refresh_seconds
+    self._variables: Optional[List[Any]] = None
+    self._ready = threading.Event()
+
+  def get_variables(self, names: Sequence[str]) -> List[Any]:
+    """The latest copy for `names` (a subset of the served names).
+
+    Blocks (at most CALL_TIMEOUT_SECONDS) until the first copy arrived.
+    """
+    if not self._ready.wait(CALL_TIMEOUT_SECONDS):
+      raise TimeoutError('The variable server has no variables yet.')
+    variables = dict(zip(self._names, self._variables))
+    return [variables[name] for name in names]
+
+  def run(self) -> None:
+    stop = lp.stop_event()
+    while not stop.is_set():
+      started = time.time()
+      # A future, polled against the stop: a blocking call to a learner that
+      # has already stopped would hold this process past the shutdown.
+      future = self._source.futures.get_variables(self._names)
+      while not future.done():
+        if stop.wait(0.01):
+          return
+      try:
+        self._variables = future.result()
+        self._ready.set()
+      except Exception as e:  # pylint: disable=broad-except
+        logging.warning('Variable server: source not answering (%s).', e)
+      stop.wait(max(0.0, self._refresh_seconds - (time.time() - started)))
+
+
+def build_variable_server(source: lp.CourierHandle, names: Sequence[str],
+                          refresh_seconds: float) -> lp.CourierNode:
+  return lp.CourierNode(VariableServer, source=bounded(source), names=names,
+                        refresh_seconds=refresh_seconds)
+
+
+ActorFactory = Callable[..., Any]
+
+
+class ActorRunner:
+  """Runs a batched actor on its environments until the program stops.
+
+  `make_actor(environment=, variable_source=, replay=, should_stop=)` is the
+  agent's picklable factory; it returns an acme-style batched actor.
+  """
+
+  def __init__(self, make_actor: ActorFactory, environment_name: str,
+               num_envs: int, seed: int, variable_source: Any,
+               replay: Any, counter: Any, logdir: Optional[str],
+               start_time: float, log_period_seconds: float,
+               log: bool):
+    self._args = dict(make_actor=make_actor, environment_name=environment_name,
+                      num_envs=num_envs, seed=seed)
+    self._variable_source = variable_source
+    self._replay = replay
+    self._counter = RemoteCounter(counter)
+    self._logger = loggers.NodeLogger(
+        'actor', logdir if log else None, start_time, log_period_seconds,
+        counts_fn=self._counter.get_counts,
+        print_fn=print if log else (lambda line: None))
+    self._start_time = start_time
+
+  def run(self) -> None:
+    stop = lp.stop_event()
+    environment = batched_environments.make_batched_environment(
+        self._args['environment_name'], self._args['num_envs'],
+        self._args['seed'])
+    actor = self._args['make_actor'](
+        environment=environment, variable_source=self._variable_source,
+        replay=self._replay, should_stop=stop.is_set)
+    steps = [0, 0]  # [total, not yet counted]
+    started = time.time()
+
+    def on_steps(n: int) -> None:
+      steps[0] += n
+      steps[1] += n
+      if steps[1] >= 1000:  # One counter RPC per ~1000 steps, not per step.
+        self._counter.increment(actor_steps=steps[1])
+        steps[1] = 0
+        episode_returns = environment.completed_returns()
+        values = {'actor_steps_local': steps[0],
+                  'actor_steps_per_s_local': steps[0] / (time.time() - started)}
+        if episode_returns:
+          values['episode_return'] = sum(episode_returns) / len(
+              episode_returns)
+        self._logger.write(values)
+
+    print(f'[actor] first environment step at '
+          f'{time.time() - self._start_time:.1f} s after launch', flush=True)
+    environment_loop.run_batched_loop(actor, environment, stop.is_set,
+                                      on_steps)
+    self._logger.close()
+
+
+class LearnerRunner:
+  """Serves a learner and steps it in a daemon thread until the stop.
+
+  The thread keeps the node's main thread free to see the stop: a main
+  thread blocked in a dataset read would never return and Launchpad would
+  SIGKILL the whole program. `step()` is exposed for tests (disable_run).
+  """
+
+  def __init__(self, make_learner: Callable[..., Any], **handles: Any):
+    self._learner = make_learner(**handles)
+
+  def get_variables(self, names: Sequence[str]) -> List[Any]:
+    return self._learner.get_variables(names)
+
+  def step(self) -> None:
+    self._learner.step()
+
+  def run(self) -> None:
+    stop = lp.stop_event()
+    failure = []
+
+    def train() -> None:
+      try:
+        while not stop.is_set():
+          self._learner.step()
+      except Exception as e:  # pylint: disable=broad-except
+        failure.append(e)
+
+    threading.Thread(target=train, name='learner', daemon=True).start()
+    while not stop.wait(POLL_SECONDS):
+      if failure:  # Raised here, the node fails and the launch with it.
+        raise RuntimeError('The learner failed.') from failure[0]
+
+
+class Evaluator:
+  """Plays one episode per environment, `num_episodes` at once, per period.
+
+  It sleeps between rounds so that it does not take CPU from the actors.
+  `make_actor(environment=, variable_source=)` returns a batched actor that
+  records nothing; `actor.update(wait=True)` fetches the latest variables.
+  """
+
+  def __init__(self, make_actor: ActorFactory, environment_name: str,
+               num_episodes: int, seed: int, variable_source: Any,
+               counter: Any, logdir: Optional[str], start_time: float,
+               period_seconds: float):
+    self._environment = batched_environments.make_batched_environment(
+        environment_name, num_episodes, seed)
+    self._actor = make_actor(environment=self._environment,
+                             variable_source=variable_source)
+    self._period = period_seconds
+    self._logger = loggers.NodeLogger('evaluator', logdir, start_time,
+                                      period_seconds=0.0,
+                                      counts_fn=counter.get_counts)
+
+  def evaluate(self, should_stop: Callable[[], bool]) -> float:
+    """Mean return of the next episode of every environment."""
+    environment, actor = self._environment, self._actor
+    actor.update(wait=True)
+    observation = environment.reset()
+    actor.observe_first(observation)
+    returns = np.zeros(environment.num_envs)
+    running = np.ones(environment.num_envs, bool)
+    while running.any() and not should_stop():
+      action = actor.select_action(observation)
+      observation, reward, discount, first = environment.step(action)
+      actor.observe(action, (observation, reward, discount, first))
+      returns += reward * running
+      running &= ~first  # Only each environment's first episode counts.
+    environment.completed_returns()  # Drained: counted above.
+    return float(returns.mean())
+
+  def run(self) -> None:
+    stop = lp.stop_event()
+    while not stop.wait(self._period):
+      episode_return = self.evaluate(stop.is_set)
+      if stop.is_set():
+        break
+      self._logger.write({'episode_return': episode_return}, force=True)
+    self._logger.close()
