@@ -16,11 +16,13 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 import time
 
 from absl import app
 from absl import flags
 from absl import logging
+import launchpad as lp  # Also defines --lp_* flags (e.g. termination notice).
 
 # Flags are read in main() and passed down as values (house rule 10).
 _PROGRAM = flags.DEFINE_string('program', 'impala', 'Program to launch.')
@@ -43,6 +45,31 @@ _ISOLATE = flags.DEFINE_bool(
     'isolate_network', True,
     'Run a local launch in a private network namespace so that its Reverb '
     'and Courier ports cannot be reached from outside.')
+
+def _threaded_launch_requested(argv) -> bool:
+  """True if argv (or its --config file) asks for local_mt or test_mt."""
+  launch_type = None
+  for arg in argv[1:]:
+    if arg.startswith('--launch_type='):
+      launch_type = arg.split('=', 1)[1]
+    elif arg.startswith('--config=') and launch_type is None:
+      try:
+        with open(arg.split('=', 1)[1]) as f:
+          launch_type = json.load(f).get('launch_type')
+      except (OSError, ValueError, AttributeError):
+        pass  # build() reports a bad file, before any node starts.
+  return launch_type in ('local_mt', 'test_mt')
+
+
+# In a threaded launch every node imports TensorFlow from its own thread.
+# Unless TensorFlow was imported and its eager context started before absl's
+# app.run, the learner's first step then fails ("Op type not registered
+# '..._while_cond_...'" or "tensor 'adam/m/...' is out of scope"): seen in
+# every local_mt run, in none after this import. A process launch (local_mp)
+# skips it: its launcher needs no TensorFlow.
+if _threaded_launch_requested(sys.argv):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.constant(0)
 
 _FLAG_TO_FIELD = {
     'program': 'program', 'env': 'environment', 'num_actors': 'num_actors',
@@ -92,8 +119,11 @@ def main(argv):
   start_time = time.time()
   # Quiet TensorFlow's start-up chatter in every node (children inherit it).
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  # Progress lines show up as they happen even when output goes to a file.
+  os.environ.setdefault('PYTHONUNBUFFERED', '1')
   from launch import config as config_lib  # pylint: disable=g-import-not-at-top
   from launch import isolation  # pylint: disable=g-import-not-at-top
+  from launch import local_mp  # pylint: disable=g-import-not-at-top
   try:
     launch = _launch_config()
     built = config_lib.build(launch, start_time=start_time)
@@ -115,26 +145,44 @@ def main(argv):
       print('[launch] nodes run in a private network namespace '
             '(--noisolate_network to opt out)', flush=True)
 
-  import launchpad as lp  # pylint: disable=g-import-not-at-top
+  from programs import nodes  # pylint: disable=g-import-not-at-top
+  # Nodes that fail write here (Launchpad ignores their exit codes).
+  failure_file = tempfile.NamedTemporaryFile(prefix='distrl_failures_',
+                                             delete=False)
+  failure_file.close()
+  os.environ[nodes.FAILURE_FILE_ENV] = failure_file.name
   print(f'[launch] {launch.program} on {launch.environment}, '
         f'{launch.num_actors} actor(s), {launch.launch_type}, budget '
         f'{built.budget}', flush=True)
-  if launch.launch_type == 'local_mp':
-    manager = lp.launch(built.program, launch_type='local_mp',
-                        local_resources=built.local_resources,
-                        terminal='current_terminal')
-    manager.wait()
-  elif launch.launch_type == 'local_mt':
-    manager = lp.launch(built.program, launch_type='local_mt',
-                        serialize_py_nodes=False)
-    manager.wait()
-  else:
-    cleanups = _Cleanups()
-    manager = lp.launch(built.program, launch_type='test_mt',
-                        test_case=cleanups)
-    manager.wait()
-    for cleanup in cleanups.cleanups:
-      cleanup()
+  failures = ''
+  try:
+    if launch.launch_type == 'local_mp':
+      manager, relays = local_mp.launch(built.program, built.local_resources)
+      try:
+        manager.wait()
+      finally:
+        for relay in relays:  # Drain the nodes' last lines.
+          relay.join(timeout=2)
+    elif launch.launch_type == 'local_mt':
+      manager = lp.launch(built.program, launch_type='local_mt',
+                          serialize_py_nodes=False)
+      manager.wait()
+    else:
+      cleanups = _Cleanups()
+      manager = lp.launch(built.program, launch_type='test_mt',
+                          test_case=cleanups)
+      manager.wait()
+      for cleanup in cleanups.cleanups:
+        cleanup()
+  except RuntimeError as e:  # A node exited with an error before the stop.
+    failures = f'{e}\n'
+  with open(failure_file.name) as f:
+    failures += f.read()
+  os.unlink(failure_file.name)
+  if failures:
+    print(f'[launch] FAILED after {time.time() - start_time:.1f} s:\n'
+          f'{failures}', file=sys.stderr, flush=True)
+    return 1
   print(f'[launch] done in {time.time() - start_time:.1f} s', flush=True)
   return 0
 

@@ -62,7 +62,7 @@ def make_learner(replay: Any, counter: Any, *,
   dataset = datasets.make_reverb_dataset(
       server_address=replay.server_address, batch_size=config.batch_size,
       table=impala.QUEUE_TABLE, num_parallel_calls=1, prefetch_size=1)
-  remote_counter = nodes.RemoteCounter(counter)
+  remote_counter = nodes.RemoteCounter(counter)  # Stoppable (LearnerRunner).
   logger = loggers.NodeLogger('learner', logdir, start_time,
                               config.log_period_seconds,
                               step_key='learner_steps',

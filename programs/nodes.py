@@ -1,5 +1,5 @@
 """Node builders every program shares: counter (with the budget watcher),
-variable server, evaluator and batched actor runner.
+variable server, learner runner, evaluator and batched actor runner.
 
 Each `build_*` returns a Launchpad node whose constructor arguments are
 picklable values and handles; networks, environments and clients are made in
@@ -7,13 +7,19 @@ the node's own process. Nodes that have nothing to compute (counter,
 variable server) never import TensorFlow, which keeps their processes small.
 """
 
+from concurrent import futures
+import faulthandler
+import functools
+import os
 import threading
 import time
+import traceback
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from absl import logging
 from acme.utils import counting
 import launchpad as lp
+from launchpad import context as lp_context
 import numpy as np
 
 from agents.common import batched_environments
@@ -25,6 +31,49 @@ from agents.common import loggers
 # still importing TensorFlow at start-up; a dead peer fails the call.
 CALL_TIMEOUT_SECONDS = 60
 POLL_SECONDS = 0.5  # How often waits look at the stop event.
+# Seconds a node process may take to exit after its run() ended. Past that,
+# faulthandler prints every thread's stack (so the hang can be fixed) and
+# ends the process; Launchpad would otherwise SIGKILL the whole launch.
+EXIT_SECONDS = 5.0
+# The launcher sets this; a failing node appends its traceback there so the
+# launch can exit non-zero (Launchpad ignores node exit codes in local_mp).
+FAILURE_FILE_ENV = 'DISTRL_FAILURE_FILE'
+
+
+def _report_failure(node: Any) -> None:
+  """Records the current exception for the launcher and stops the program."""
+  failure_file = os.environ.get(FAILURE_FILE_ENV)
+  if failure_file:
+    with open(failure_file, 'a') as f:
+      f.write(f'{type(node).__name__} failed:\n{traceback.format_exc()}\n')
+  lp.stop()
+
+
+def guarded(method: Callable[..., None]) -> Callable[..., None]:
+  """Wraps a node's `__init__` or `run`: a failure stops the whole program;
+  after `run` the process exit is bounded by EXIT_SECONDS.
+
+  Launchpad 0.5.2's local_mp launcher does not notice a node that crashed,
+  so without this a dead learner would leave actors waiting until the budget.
+  """
+
+  @functools.wraps(method)
+  def wrapper(self, *args, **kwargs) -> None:
+    try:
+      method(self, *args, **kwargs)
+    except Stopped:
+      pass  # A call abandoned at the stop: a clean end, not a failure.
+    except BaseException:
+      _report_failure(self)
+      raise
+    finally:
+      multiprocess = (lp_context.get_context().launch_type ==
+                      lp.LaunchType.LOCAL_MULTI_PROCESSING)
+      if method.__name__ == 'run' and multiprocess:
+        # Not in threads: there the watchdog would end the test process.
+        faulthandler.dump_traceback_later(EXIT_SECONDS, exit=True)
+
+  return wrapper
 
 
 def bounded(handle: lp.CourierHandle) -> lp.CourierHandle:
@@ -33,10 +82,47 @@ def bounded(handle: lp.CourierHandle) -> lp.CourierHandle:
   return handle
 
 
+class Stopped(Exception):
+  """The program is stopping: a call to another node was abandoned."""
+
+
+class StoppableClient:
+  """A Courier client whose calls give up when the program stops.
+
+  A plain call to a node that has already stopped waits for its server until
+  the call timeout; in a hot loop that holds the process past the shutdown.
+  Here every call is a future polled against `should_stop`.
+  """
+
+  def __init__(self, client: Any, should_stop: Callable[[], bool]):
+    self._client = client
+    self._should_stop = should_stop
+
+  @property
+  def futures(self) -> Any:
+    return self._client.futures
+
+  def __getattr__(self, method: str) -> Callable[..., Any]:
+    if method.startswith('_'):
+      raise AttributeError(method)
+
+    def call(*args, **kwargs):
+      future = getattr(self._client.futures, method)(*args, **kwargs)
+      while True:
+        try:
+          return future.result(timeout=POLL_SECONDS)
+        except futures.TimeoutError:
+          if self._should_stop():
+            future.cancel()
+            raise Stopped(method) from None
+
+    return call
+
+
 class RemoteCounter:
   """Counts into a counter node without waiting for the answer."""
 
-  def __init__(self, client: Any):
+  def __init__(self, client: StoppableClient):
     self._client = client
 
   def increment(self, **counts: float) -> None:
@@ -58,6 +144,7 @@ class BudgetCounter(counting.Counter):
     self._budget = budget
     self._start_time = start_time
 
+  @guarded
   def run(self) -> None:
     while not lp.wait_for_stop(POLL_SECONDS):
       reason = self._budget.reached(self.get_counts(),
@@ -82,9 +169,10 @@ class VariableServer:
   answers one request per period (Launchpad 0.5.2 has no CacherNode).
   """
 
+  @guarded
   def __init__(self, source: Any, names: Sequence[str],
                refresh_seconds: float):
-    self._source = source
+    self._source = StoppableClient(source, lp.stop_event().is_set)
     self._names = list(names)
     self._refresh_seconds = refresh_seconds
     self._variables: Optional[List[Any]] = None
@@ -100,19 +188,16 @@ class VariableServer:
     variables = dict(zip(self._names, self._variables))
     return [variables[name] for name in names]
 
+  @guarded
   def run(self) -> None:
     stop = lp.stop_event()
     while not stop.is_set():
       started = time.time()
-      # A future, polled against the stop: a blocking call to a learner that
-      # has already stopped would hold this process past the shutdown.
-      future = self._source.futures.get_variables(self._names)
-      while not future.done():
-        if stop.wait(0.01):
-          return
       try:
-        self._variables = future.result()
+        self._variables = self._source.get_variables(self._names)
         self._ready.set()
+      except Stopped:
+        return
       except Exception as e:  # pylint: disable=broad-except
         logging.warning('Variable server: source not answering (%s).', e)
       stop.wait(max(0.0, self._refresh_seconds - (time.time() - started)))
@@ -134,6 +219,7 @@ class ActorRunner:
   agent's picklable factory; it returns an acme-style batched actor.
   """
 
+  @guarded
   def __init__(self, make_actor: ActorFactory, environment_name: str,
                num_envs: int, seed: int, variable_source: Any,
                replay: Any, counter: Any, logdir: Optional[str],
@@ -141,15 +227,18 @@ class ActorRunner:
                log: bool):
     self._args = dict(make_actor=make_actor, environment_name=environment_name,
                       num_envs=num_envs, seed=seed)
-    self._variable_source = variable_source
+    should_stop = lp.stop_event().is_set
+    self._variable_source = StoppableClient(variable_source, should_stop)
     self._replay = replay
-    self._counter = RemoteCounter(counter)
-    self._logger = loggers.NodeLogger(
-        'actor', logdir if log else None, start_time, log_period_seconds,
-        counts_fn=self._counter.get_counts,
-        print_fn=print if log else (lambda line: None))
+    self._counter = RemoteCounter(StoppableClient(counter, should_stop))
+    self._logger = None
+    if log:  # One actor logs for all; the others only count.
+      self._logger = loggers.NodeLogger(
+          'actor', logdir, start_time, log_period_seconds,
+          counts_fn=self._counter.get_counts)
     self._start_time = start_time
 
+  @guarded
   def run(self) -> None:
     stop = lp.stop_event()
     environment = batched_environments.make_batched_environment(
@@ -160,16 +249,22 @@ class ActorRunner:
         replay=self._replay, should_stop=stop.is_set)
     steps = [0, 0]  # [total, not yet counted]
     started = time.time()
+    last_count = [started]
 
     def on_steps(n: int) -> None:
       steps[0] += n
       steps[1] += n
-      if steps[1] >= 1000:  # One counter RPC per ~1000 steps, not per step.
+      now = time.time()
+      # One counter RPC per ~1000 steps or second, not per step.
+      if steps[1] >= 1000 or now - last_count[0] >= 1.0:
         self._counter.increment(actor_steps=steps[1])
         steps[1] = 0
-        episode_returns = environment.completed_returns()
+        last_count[0] = now
+        if self._logger is None:
+          return
         values = {'actor_steps_local': steps[0],
-                  'actor_steps_per_s_local': steps[0] / (time.time() - started)}
+                  'actor_steps_per_s_local': steps[0] / (now - started)}
+        episode_returns = environment.completed_returns()
         if episode_returns:
           values['episode_return'] = sum(episode_returns) / len(
               episode_returns)
@@ -179,7 +274,8 @@ class ActorRunner:
           f'{time.time() - self._start_time:.1f} s after launch', flush=True)
     environment_loop.run_batched_loop(actor, environment, stop.is_set,
                                       on_steps)
-    self._logger.close()
+    if self._logger is not None:
+      self._logger.close()
 
 
 class LearnerRunner:
@@ -190,7 +286,12 @@ class LearnerRunner:
   SIGKILL the whole program. `step()` is exposed for tests (disable_run).
   """
 
+  @guarded
   def __init__(self, make_learner: Callable[..., Any], **handles: Any):
+    should_stop = lp.stop_event().is_set
+    handles = {
+        k: StoppableClient(v, should_stop)
+        if isinstance(v, lp.CourierClient) else v for k, v in handles.items()}
     self._learner = make_learner(**handles)
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
@@ -199,6 +300,7 @@ class LearnerRunner:
   def step(self) -> None:
     self._learner.step()
 
+  @guarded
   def run(self) -> None:
     stop = lp.stop_event()
     failure = []
@@ -224,14 +326,18 @@ class Evaluator:
   records nothing; `actor.update(wait=True)` fetches the latest variables.
   """
 
+  @guarded
   def __init__(self, make_actor: ActorFactory, environment_name: str,
                num_episodes: int, seed: int, variable_source: Any,
                counter: Any, logdir: Optional[str], start_time: float,
                period_seconds: float):
+    should_stop = lp.stop_event().is_set
+    counter = StoppableClient(counter, should_stop)
     self._environment = batched_environments.make_batched_environment(
         environment_name, num_episodes, seed)
-    self._actor = make_actor(environment=self._environment,
-                             variable_source=variable_source)
+    self._actor = make_actor(
+        environment=self._environment,
+        variable_source=StoppableClient(variable_source, should_stop))
     self._period = period_seconds
     self._logger = loggers.NodeLogger('evaluator', logdir, start_time,
                                       period_seconds=0.0,
@@ -254,6 +360,7 @@ class Evaluator:
     environment.completed_returns()  # Drained: counted above.
     return float(returns.mean())
 
+  @guarded
   def run(self) -> None:
     stop = lp.stop_event()
     while not stop.wait(self._period):

@@ -93,6 +93,9 @@ class BatchedCartPole(BatchedEnvironment):
     # Only the first reset takes the seed; later ones continue its stream.
     observation, _ = self._env.reset(seed=self._seed)
     self._seed = None
+    # gymnasium 0.29's CartPoleVectorEnv.reset keeps the time-limit step
+    # counts, which would cut the next episodes short.
+    self._env.steps[:] = 0
     self._returns[:] = 0.0
     return observation.astype(np.float32)
 

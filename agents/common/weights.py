@@ -31,3 +31,28 @@ def set_weights(network: snt.Module, weights: Sequence[np.ndarray]) -> None:
       raise ValueError(f'Weight of shape {np.shape(value)} does not fit '
                        f'{variable.name} of shape {tuple(variable.shape)}.')
     variable.assign(value)
+
+
+def initialize_from_seed(network: snt.Module, seed: int) -> None:
+  """Re-draws the network's weight matrices from a NumPy generator.
+
+  Every weight of rank >= 2 gets Sonnet's default initialiser, a normal
+  truncated at 2 standard deviations with stddev 1 / sqrt(fan_in) (fan_in:
+  all but the last axis); biases keep Sonnet's zeros. The result depends
+  only on `seed`, so every process that builds the network gets the same
+  weights. `tf.random.set_seed` would do that too, but it clears TensorFlow's
+  kernel caches and breaks functions that other threads of the same process
+  are running ("Op type not registered ..._while_cond_...").
+  """
+  rng = np.random.default_rng(seed)
+  for variable in network.variables:
+    shape = tuple(variable.shape)
+    if len(shape) < 2:
+      continue
+    stddev = 1.0 / np.sqrt(np.prod(shape[:-1]))
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():
+      values[outside] = rng.standard_normal(outside.sum())
+      outside = np.abs(values) > 2.0
+    variable.assign((values * stddev).astype(np.float32))

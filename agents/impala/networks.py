@@ -11,6 +11,8 @@ from typing import Any, Sequence, Tuple
 import sonnet as snt
 import tensorflow as tf
 
+from agents.common import networks
+from agents.common import weights
 from agents.impala import config as config_lib
 
 State = Any  # snt.LSTMState or () for a feed-forward network.
@@ -30,7 +32,7 @@ class IMPALANetwork(snt.Module):
       if len(observation_shape) != 3:
         raise ValueError(f'IMPALAConfig.torso=conv needs [H, W, C] '
                          f'observations, got shape {tuple(observation_shape)}.')
-      layers += [snt.Conv2D(config.conv_channels, 3, padding='VALID'),
+      layers += [networks.Conv2D(config.conv_channels, 3),
                  tf.nn.relu]
     layers += [snt.Flatten(),
                snt.nets.MLP(config.hidden_sizes, activate_final=True)]
@@ -109,8 +111,8 @@ def make_network(observation_shape: Sequence[int], num_actions: int,
   The initial weights depend only on `config.seed`, so every node builds the
   same network: actors can act before the learner has answered once.
   """
-  tf.random.set_seed(config.seed)
   network = IMPALANetwork(observation_shape, num_actions, config)
   zeros = tf.zeros((1,) + tuple(observation_shape), tf.float32)
   network.step(zeros, tf.ones([1], tf.bool), network.initial_state(1))
+  weights.initialize_from_seed(network, config.seed)
   return network

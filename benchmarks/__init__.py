@@ -1,0 +1,1 @@
+"""Benchmarks that print figures; results.md records them."""

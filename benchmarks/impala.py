@@ -1,0 +1,182 @@
+"""IMPALA benchmark: throughput, start-up, time to threshold, memory.
+
+  .venv/bin/python -m benchmarks.impala [--quick] [--record]
+
+For Catch and CartPole with 1 and 2 actors it launches the real program
+(local_mp, isolated) with a time budget and reports, from its logs and from
+sampling its processes every second:
+  actor env steps/s (all actors, counter over the run after the first step),
+  learner steps/s and frames/s, seconds from launch to the first env step,
+  seconds from launch to the evaluator threshold (Catch >= 0.9, CartPole
+  >= 475; mean of 32 episodes), peak memory of all processes (sum of RSS,
+  and sum of PSS, which counts shared library pages once);
+and, measured in the same run, the single-process ceiling: one batch of 32
+environments stepped with batched policy inference, no Launchpad, no queue.
+`--record` appends the table to benchmarks/results.md.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import psutil
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+THRESHOLDS = {'catch': 0.9, 'cartpole': 475.0}
+BUDGET_SECONDS = {'catch': 45, 'cartpole': 150}
+HPARAMS = {'catch': [], 'cartpole': ['--hparam=learning_rate=5e-4']}
+
+
+def _session_processes(session_id):
+  for process in psutil.process_iter():
+    try:
+      if os.getsid(process.pid) == session_id:
+        yield process
+    except (OSError, psutil.Error):
+      continue
+
+
+def _sample_memory(session_id, stop, peak):
+  while not stop.is_set():
+    rss = pss = 0
+    for process in _session_processes(session_id):
+      try:
+        info = process.memory_full_info()
+        rss += info.rss
+        pss += info.pss
+      except psutil.Error:
+        continue
+    peak['rss'] = max(peak['rss'], rss)
+    peak['pss'] = max(peak['pss'], pss)
+    stop.wait(1.0)
+
+
+def _read_csv(path):
+  with open(path, newline='') as f:
+    return list(csv.DictReader(f))
+
+
+def run_program(env, num_actors, budget_seconds):
+  """Launches IMPALA once; returns its figures."""
+  logdir = tempfile.mkdtemp(prefix=f'bench_{env}_{num_actors}_')
+  args = [sys.executable, '-m', 'launch', '--program=impala', f'--env={env}',
+          f'--num_actors={num_actors}', f'--max_seconds={budget_seconds}',
+          f'--logdir={logdir}'] + HPARAMS[env]
+  peak = {'rss': 0, 'pss': 0}
+  stop = threading.Event()
+  with tempfile.TemporaryFile('w+') as log:
+    process = subprocess.Popen(args, cwd=REPO, stdout=log,
+                               stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    sampler = threading.Thread(target=_sample_memory,
+                               args=(process.pid, stop, peak), daemon=True)
+    sampler.start()
+    try:
+      returncode = process.wait(timeout=budget_seconds + 120)
+    finally:
+      stop.set()
+      for leftover in _session_processes(process.pid):
+        leftover.kill()
+    log.seek(0)
+    output = log.read()
+  first_steps = [float(x) for x in
+                 re.findall(r'first environment step at ([\d.]+) s', output)]
+  evaluator = _read_csv(os.path.join(logdir, 'evaluator.csv'))
+  learner = _read_csv(os.path.join(logdir, 'learner.csv'))
+  solved = [float(r['walltime_s']) for r in evaluator
+            if float(r['episode_return']) >= THRESHOLDS[env]]
+  first_step = min(first_steps) if first_steps else float('nan')
+  last = learner[-1]
+  run_seconds = float(last['walltime_s']) - first_step
+  return {
+      'env': env, 'actors': num_actors, 'exit': returncode,
+      'actor_steps_per_s': float(last['actor_steps']) / run_seconds,
+      'learner_steps_per_s': float(last['learner_steps_per_s']),
+      'learner_frames_per_s': float(last['learner_frames_per_s']),
+      'first_step_s': first_step,
+      'solved_s': solved[0] if solved else None,
+      'final_return': float(evaluator[-1]['episode_return']),
+      'peak_rss_gib': peak['rss'] / 2**30,
+      'peak_pss_gib': peak['pss'] / 2**30,
+  }
+
+
+def single_process_ceiling(env, seconds=10.0):
+  """Env steps/s of one process: 32 environments + batched policy calls."""
+  # pylint: disable=g-import-not-at-top
+  import numpy as np
+  import tensorflow as tf
+  from agents.common import batched_environments
+  from agents.impala import actor as actor_lib
+  from agents.impala import config as config_lib
+  from agents.impala import networks
+  config = config_lib.IMPALAConfig()
+  environment = batched_environments.make_batched_environment(
+      env, config.envs_per_actor, 0)
+  network = networks.make_network(environment.observation_shape,
+                                  environment.num_actions, config)
+  actor = actor_lib.IMPALAActor(network, environment.num_envs, config)
+  observation = environment.reset()
+  actor.observe_first(observation)
+  steps = 0
+  start = time.time()
+  while time.time() - start < seconds:
+    action = actor.select_action(observation)
+    next_step = environment.step(action)
+    actor.observe(action, next_step)
+    observation = next_step[0]
+    steps += environment.num_envs
+  del np, tf
+  return steps / (time.time() - start)
+
+
+def _table(results, ceilings):
+  lines = ['| env | actors | env steps/s | ceiling (1 process) | ratio | '
+           'learner steps/s | learner frames/s | first step (s) | '
+           'solved at (s) | final return | peak RSS sum (GiB) | '
+           'peak PSS sum (GiB) | exit |',
+           '|' + '---|' * 13]
+  for r in results:
+    ceiling = ceilings[r['env']]
+    solved = f"{r['solved_s']:.0f}" if r['solved_s'] is not None else 'no'
+    lines.append(
+        f"| {r['env']} | {r['actors']} | {r['actor_steps_per_s']:,.0f} | "
+        f"{ceiling:,.0f} | {r['actor_steps_per_s'] / ceiling:.2f} | "
+        f"{r['learner_steps_per_s']:.1f} | {r['learner_frames_per_s']:,.0f} | "
+        f"{r['first_step_s']:.1f} | {solved} | {r['final_return']:.2f} | "
+        f"{r['peak_rss_gib']:.2f} | {r['peak_pss_gib']:.2f} | {r['exit']} |")
+  return '\n'.join(lines)
+
+
+def main():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--quick', action='store_true',
+                      help='Catch only, 2 actors.')
+  parser.add_argument('--record', action='store_true',
+                      help='Append the table to benchmarks/results.md.')
+  args = parser.parse_args()
+  cases = ([('catch', 2)] if args.quick else
+           [('catch', 1), ('catch', 2), ('cartpole', 1), ('cartpole', 2)])
+  results = []
+  for env, actors in cases:
+    result = run_program(env, actors, BUDGET_SECONDS[env])
+    print(result, flush=True)
+    results.append(result)
+  ceilings = {env: single_process_ceiling(env) for env in {e for e, _ in cases}}
+  table = _table(results, ceilings)
+  print(table)
+  if args.record:
+    with open(os.path.join(REPO, 'benchmarks', 'results.md'), 'a') as f:
+      f.write(f'\n### IMPALA, {datetime.date.today()}, {os.cpu_count()} cores'
+              f'\n\n{table}\n')
+
+
+if __name__ == '__main__':
+  main()

@@ -1,0 +1,85 @@
+"""Batched environments: auto-reset, discounts at ends, episode returns."""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import numpy as np
+
+from agents.common import batched_environments
+from agents.common import environments
+
+
+class BatchedEnvironmentsTest(parameterized.TestCase):
+
+  @parameterized.parameters('catch', 'cartpole', 'minatar/freeway')
+  def test_shapes_and_auto_reset(self, name):
+    env = batched_environments.make_batched_environment(name, 4, seed=0)
+    observation = env.reset()
+    self.assertEqual(observation.shape, (4,) + env.observation_shape)
+    self.assertEqual(observation.dtype, np.float32)
+    rng = np.random.default_rng(0)
+    ends = 0
+    for _ in range(60):
+      observation, reward, discount, first = env.step(
+          rng.integers(env.num_actions, size=4))
+      self.assertEqual(observation.shape, (4,) + env.observation_shape)
+      # Discount 0 exactly where a new episode starts.
+      np.testing.assert_array_equal(discount == 0.0, first)
+      ends += first.sum()
+    if name != 'minatar/freeway':  # Freeway episodes last 2500 steps.
+      self.assertGreater(ends, 0)
+    self.assertLen(env.completed_returns(), ends)
+    self.assertEmpty(env.completed_returns())  # Drained.
+
+  def test_catch_returns_are_episode_sums(self):
+    env = batched_environments.make_batched_environment('catch', 3, seed=1)
+    env.reset()
+    totals = np.zeros(3)
+    expected = []
+    for _ in range(40):
+      _, reward, _, first = env.step(np.ones(3, np.int64))
+      totals += reward
+      for i in np.flatnonzero(first):
+        expected.append(totals[i])
+        totals[i] = 0
+    self.assertEqual(sorted(env.completed_returns()), sorted(expected))
+    self.assertTrue(set(expected) <= {-1.0, 1.0})
+
+  def test_vector_cartpole_has_cartpole_v1_dynamics(self):
+    """Same start state and actions: same trajectory as gymnasium's CartPole-v1."""
+    batched = batched_environments.make_batched_environment('cartpole', 1, 0)
+    single = environments.make_environment('cartpole', seed=0)
+    single.reset()
+    start = batched.reset()[0]
+    single._env.unwrapped.state = start.astype(np.float64)  # pylint: disable=protected-access
+    for step in range(8):
+      action = step % 2
+      observation, _, _, _ = batched.step(np.array([action]))
+      np.testing.assert_allclose(observation[0],
+                                 single.step(action).observation, atol=1e-5)
+
+  def test_cartpole_time_limit_is_500_after_reset(self):
+    """A reset restarts the 500-step limit (gymnasium 0.29 forgets to)."""
+    env = batched_environments.make_batched_environment('cartpole', 2, 0)
+
+    def balance():  # Push towards the side the pole falls to.
+      state = env._env.state.T  # pylint: disable=protected-access
+      return (state[:, 2] + 0.5 * state[:, 3] > 0).astype(int)
+
+    env.reset()
+    for _ in range(300):  # Advance the step counts, then reset mid-episode.
+      env.step(balance())
+    env.reset()
+    first = np.zeros(2, bool)
+    length = 0
+    while not first.any():
+      _, _, _, first = env.step(balance())
+      length += 1
+    self.assertEqual(length, 500)  # Truncated by the limit, not earlier.
+
+  def test_continuous_actions_rejected(self):
+    with self.assertRaisesRegex(ValueError, 'continuous actions'):
+      batched_environments.make_batched_environment('cartpole/swingup', 2, 0)
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,111 @@
+"""Bounded launches for tests: own session, hard timeout, nothing left behind.
+
+Every launch runs `python -m launch ...` in a new session (so its process
+group and every node share one id) with output to a file. Leaving the
+context kills whatever of that session still runs, on every exit path;
+`leftovers()` lets a test assert that nothing had to be killed.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import List, Sequence
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def session_pids(session_id: int) -> List[int]:
+  """Live processes whose session is `session_id` (zombies excluded)."""
+  pids = []
+  for entry in os.listdir('/proc'):
+    if not entry.isdigit():
+      continue
+    try:
+      with open(f'/proc/{entry}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    except OSError:
+      continue
+    state, session = fields[0], int(fields[3])
+    if session == session_id and state != 'Z':
+      pids.append(int(entry))
+  return pids
+
+
+class Launch:
+  """`with Launch(['--env=catch', ...]) as launch: launch.wait(60)`."""
+
+  def __init__(self, args: Sequence[str], timeout_seconds: float):
+    self.args = list(args)
+    self.timeout_seconds = timeout_seconds
+    self._log = tempfile.NamedTemporaryFile('w+', suffix='.log', delete=False)
+    self.process = None
+    self.returncode = None
+    self.killed = []
+    self._final_output = None
+
+  def __enter__(self) -> 'Launch':
+    self._started = time.time()
+    self.process = subprocess.Popen(
+        [sys.executable, '-m', 'launch'] + self.args, cwd=REPO,
+        stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)
+    return self
+
+  @property
+  def pid(self) -> int:
+    return self.process.pid
+
+  def output(self) -> str:
+    if self._final_output is not None:
+      return self._final_output
+    with open(self._log.name, errors='replace') as f:
+      return f.read()
+
+  def wait_for_output(self, text: str, timeout_seconds: float) -> bool:
+    deadline = time.time() + timeout_seconds
+    while time.time() < deadline:
+      if text in self.output():
+        return True
+      if self.process.poll() is not None:
+        return text in self.output()
+      time.sleep(0.2)
+    return False
+
+  def wait(self, timeout_seconds: float = None) -> int:
+    """Exit code of the launcher; raises TimeoutError past the timeout."""
+    remaining = self.timeout_seconds - (time.time() - self._started)
+    timeout = remaining if timeout_seconds is None else timeout_seconds
+    try:
+      self.returncode = self.process.wait(timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+      raise TimeoutError(f'launch {self.args} still running after '
+                         f'{timeout:.0f} s:\n{self.output()[-3000:]}') from None
+    return self.returncode
+
+  def interrupt(self) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to the whole process group."""
+    os.killpg(self.pid, signal.SIGINT)
+
+  def leftovers(self, grace_seconds: float = 3.0) -> List[int]:
+    """Processes of this launch still alive after `grace_seconds`."""
+    deadline = time.time() + grace_seconds
+    while time.time() < deadline and session_pids(self.pid):
+      time.sleep(0.2)
+    return session_pids(self.pid)
+
+  def __exit__(self, *exc) -> None:
+    # Kill by id only what this launch started, on every exit path.
+    self.killed = session_pids(self.pid)
+    for pid in self.killed:
+      try:
+        os.kill(pid, signal.SIGKILL)
+      except ProcessLookupError:
+        pass
+    if self.process.poll() is None:
+      self.process.wait(timeout=10)
+    self._final_output = self.output()
+    self._log.close()
+    os.unlink(self._log.name)

@@ -1,0 +1,116 @@
+"""Bad input fails before any process starts, naming field and allowed values."""
+
+import json
+import os
+import tempfile
+
+from absl.testing import absltest
+from absl.testing import parameterized
+
+from agents.impala import config as impala_config
+from launch import config as config_lib
+from tests import helpers
+
+
+def _build(**fields):
+  fields.setdefault('max_seconds', 10)
+  return config_lib.build(config_lib.LaunchConfig(**fields))
+
+
+class BuildTest(parameterized.TestCase):
+
+  def test_defaults_build_impala_on_catch(self):
+    built = _build()
+    self.assertEqual(built.program.name, 'impala')
+    self.assertEqual(len(built.program.groups['actor']), 2)
+    self.assertEqual(built.resolved['hparams']['batch_size'], 32)
+
+  @parameterized.named_parameters(
+      ('program', dict(program='a9c'), r"program='a9c'; known programs: impala"),
+      ('environment', dict(environment='pong'), r"Unknown environment 'pong'"),
+      ('actors', dict(num_actors=0), r'num_actors=0 must be an int >= 1'),
+      ('launch_type', dict(launch_type='slurm'),
+       r"launch_type='slurm'; allowed: local_mp, local_mt, test_mt"),
+      ('no_budget', dict(max_seconds=None), r'Budget needs at least one of'),
+      ('negative_budget', dict(max_actor_steps=-5),
+       r'Budget.max_actor_steps=-5 must be > 0'),
+      ('unknown_hparam', dict(hparams={'learnin_rate': '0.1'}),
+       r"Unknown hyperparameter 'learnin_rate' for IMPALAConfig; known: seed"),
+      ('bad_hparam_value', dict(hparams={'batch_size': 'many'}),
+       r'IMPALAConfig.batch_size: invalid literal'),
+      ('hparam_check', dict(hparams={'queue_size': '8'}),
+       r'IMPALAConfig.queue_size=8 must exceed batch_size \+ 1'),
+      ('resource_group', dict(resources={'gpu_learner': {'env': {}}}),
+       r"group 'gpu_learner', which program 'impala' lacks; its groups: "
+       r'counter, replay, learner'),
+      ('resource_key', dict(resources={'learner': {'cpus': 4}}),
+       r"resources\['learner'\] has unknown key\(s\) \['cpus'\]; allowed: env"),
+      ('resource_launch_type',
+       dict(resources={'learner': {'env': {}}}, launch_type='local_mt'),
+       r'per-group resources apply to local_mp only'),
+  )
+  def test_bad_input_names_the_field(self, fields, message):
+    with self.assertRaisesRegex(ValueError, message):
+      _build(**fields)
+
+  def test_hparams_are_parsed_by_type(self):
+    built = _build(hparams={'learning_rate': '0.01', 'hidden_sizes': '32,16',
+                            'eval_greedy': 'true', 'optimizer': 'rmsprop'})
+    config = built.agent_config
+    self.assertIsInstance(config, impala_config.IMPALAConfig)
+    self.assertEqual(config.learning_rate, 0.01)
+    self.assertEqual(config.hidden_sizes, (32, 16))
+    self.assertTrue(config.eval_greedy)
+    self.assertEqual(config.optimizer, 'rmsprop')
+
+  def test_resources_become_python_processes(self):
+    built = _build(resources={'learner': {'env': {'CUDA_VISIBLE_DEVICES': 0}},
+                              'actor': {'env': {'CUDA_VISIBLE_DEVICES': ''}}})
+    self.assertEqual(built.local_resources['learner'].env,
+                     {'CUDA_VISIBLE_DEVICES': '0'})
+    self.assertEqual(built.local_resources['actor'].env,
+                     {'CUDA_VISIBLE_DEVICES': ''})
+
+  def test_launch_file_and_overrides(self):
+    with tempfile.TemporaryDirectory() as tmp:
+      path = os.path.join(tmp, 'launch.json')
+      with open(path, 'w') as f:
+        json.dump({'environment': 'cartpole', 'num_actors': 3,
+                   'max_seconds': 5, 'hparams': {'batch_size': 16}}, f)
+      launch = config_lib.LaunchConfig.from_file(path, num_actors=1)
+      self.assertEqual(launch.environment, 'cartpole')
+      self.assertEqual(launch.num_actors, 1)
+      self.assertEqual(config_lib.build(launch).agent_config.batch_size, 16)
+      with open(path, 'w') as f:
+        json.dump({'enviroment': 'catch'}, f)
+      with self.assertRaisesRegex(ValueError, r"unknown field\(s\) "
+                                  r"\['enviroment'\]; allowed: program"):
+        config_lib.LaunchConfig.from_file(path)
+
+  def test_shipped_launch_configs_build(self):
+    directory = os.path.join(helpers.REPO, 'launch', 'configs')
+    names = sorted(os.listdir(directory))
+    self.assertNotEmpty(names)
+    for name in names:
+      config_lib.build(config_lib.LaunchConfig.from_file(
+          os.path.join(directory, name)))
+
+
+class CommandLineTest(absltest.TestCase):
+
+  def test_bad_input_exits_2_and_starts_nothing(self):
+    for args, message in [
+        (['--env=pong', '--max_seconds=5'], "Unknown environment 'pong'"),
+        (['--num_actors=0', '--max_seconds=5'], 'num_actors=0'),
+        (['--env=catch'], 'Budget needs at least one of'),
+        (['--max_seconds=5', '--hparam=lr=1'], "Unknown hyperparameter 'lr'"),
+    ]:
+      with helpers.Launch(args, timeout_seconds=60) as launch:
+        self.assertEqual(launch.wait(), 2, launch.output())
+        self.assertIn(message, launch.output())
+        self.assertNotIn('[launch] impala on', launch.output())
+        self.assertEmpty(launch.leftovers(grace_seconds=0))
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,69 @@
+"""The IMPALA program: its graph, and a test_mt smoke run."""
+
+import time
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import launchpad as lp
+
+from agents.common import budget as budget_lib
+from agents.impala import config as config_lib
+from programs import impala
+
+SMALL = config_lib.IMPALAConfig(envs_per_actor=4, batch_size=4, queue_size=32,
+                                unroll_length=5, eval_episodes=2,
+                                eval_period_seconds=0.5)
+
+
+class GraphTest(parameterized.TestCase):
+
+  @parameterized.parameters(1, 2, 5)
+  def test_groups_follow_the_config(self, num_actors):
+    program = impala.make_program(
+        SMALL, 'catch', num_actors=num_actors,
+        budget=budget_lib.Budget(max_seconds=10))
+    self.assertEqual(
+        {g: len(n) for g, n in program.groups.items()},
+        {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
+         'actor': num_actors, 'evaluator': 1})
+
+  def test_bad_input_raises(self):
+    budget = budget_lib.Budget(max_seconds=10)
+    with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
+      impala.make_program(SMALL, 'catch', num_actors=0, budget=budget)
+    with self.assertRaisesRegex(ValueError, "Unknown environment 'pong'"):
+      impala.make_program(SMALL, 'pong', num_actors=1, budget=budget)
+    with self.assertRaisesRegex(ValueError, 'continuous ones'):
+      impala.make_program(SMALL, 'cartpole/swingup', num_actors=1,
+                          budget=budget)
+
+
+class SmokeTest(absltest.TestCase):
+
+  def test_test_mt_learner_steps_and_counts(self):
+    program = impala.make_program(
+        SMALL, 'catch', num_actors=2,
+        budget=budget_lib.Budget(max_seconds=600))
+    (learner_node,) = program.groups['learner']
+    learner_node.disable_run()
+    lp.launch(program, launch_type='test_mt', test_case=self)
+    learner = learner_node.create_handle().dereference()
+    (counter_node,) = program.groups['counter']
+    counter = counter_node.create_handle().dereference()
+    for _ in range(3):
+      learner.step()
+    deadline = time.time() + 30
+    counts = counter.get_counts()
+    while time.time() < deadline and (counts.get('learner_steps', 0) < 3 or
+                                      not counts.get('actor_steps')):
+      time.sleep(0.1)
+      counts = counter.get_counts()
+    self.assertEqual(counts['learner_steps'], 3)
+    self.assertGreater(counts.get('actor_steps', 0), 0)
+    variables = learner.get_variables(['policy'])
+    self.assertLen(variables, 1)
+    self.assertNotEmpty(variables[0])
+
+
+if __name__ == '__main__':
+  absltest.main()
