@@ -2,6 +2,10 @@
 
   environments          name -> dm_env.Environment (float32 observations)
   batched_environments  N environments stepped together, auto-reset
+  environment_loop      drives a batched environment with a batched actor
+  networks              Sonnet pieces (Conv2D: sonnet 2.0.0's fails on 3.10)
+  weights               network weights as NumPy; seeded initialisation
+  variable_client       background variable fetches (daemon thread)
   loggers               terminal + CSV + TensorBoard logger per node group
   budget                when a run is over (steps or seconds)
 """
