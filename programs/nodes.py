@@ -225,8 +225,10 @@ class ActorRunner:
                replay: Any, counter: Any, logdir: Optional[str],
                start_time: float, log_period_seconds: float,
                log: bool):
-    self._args = dict(make_actor=make_actor, environment_name=environment_name,
-                      num_envs=num_envs, seed=seed)
+    self._make_actor = make_actor
+    self._environment_name = environment_name
+    self._num_envs = num_envs
+    self._seed = seed
     should_stop = lp.stop_event().is_set
     self._variable_source = StoppableClient(variable_source, should_stop)
     self._replay = replay
@@ -242,9 +244,8 @@ class ActorRunner:
   def run(self) -> None:
     stop = lp.stop_event()
     environment = batched_environments.make_batched_environment(
-        self._args['environment_name'], self._args['num_envs'],
-        self._args['seed'])
-    actor = self._args['make_actor'](
+        self._environment_name, self._num_envs, self._seed)
+    actor = self._make_actor(
         environment=environment, variable_source=self._variable_source,
         replay=self._replay, should_stop=stop.is_set)
     steps = [0, 0]  # [total, not yet counted]
@@ -260,11 +261,13 @@ class ActorRunner:
         self._counter.increment(actor_steps=steps[1])
         steps[1] = 0
         last_count[0] = now
+        # Drained by every actor, logged by one: undrained it would grow
+        # by one float per episode for the whole run.
+        episode_returns = environment.completed_returns()
         if self._logger is None:
           return
         values = {'actor_steps_local': steps[0],
                   'actor_steps_per_s_local': steps[0] / (now - started)}
-        episode_returns = environment.completed_returns()
         if episode_returns:
           values['episode_return'] = sum(episode_returns) / len(
               episode_returns)

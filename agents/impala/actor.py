@@ -43,7 +43,8 @@ class IMPALAActor(acme.core.Actor):
       num_envs: B, environments served per call.
       config: unroll length and variable update period.
       writer: where finished unrolls go; None records nothing (evaluation).
-      variable_client: has `update(wait)`, e.g. acme's VariableClient.
+      variable_client: has `update(wait)`, e.g.
+        agents.common.variable_client.VariableClient.
       seed: seeds action sampling.
       greedy: take argmax actions instead of sampling.
     """

@@ -63,7 +63,7 @@ class IMPALALearner(acme.core.Learner):
     self._optimizer = make_optimizer(config)
     self._frames_per_step = config.batch_size * config.unroll_length
     self.num_steps = 0
-    self._start = time.time()
+    self._start = None  # Rates count from the first batch, not start-up.
 
   def _loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
     data = time_major(data)
@@ -104,12 +104,15 @@ class IMPALALearner(acme.core.Learner):
 
   def step(self) -> None:
     """One update on the next batch from the queue."""
-    metrics = self.learn_from(next(self._iterator).data)
+    data = next(self._iterator).data
+    if self._start is None:
+      self._start = time.time()
+    metrics = self.learn_from(data)
     if self._counter is not None:
       self._counter.increment(learner_steps=1,
                               learner_frames=self._frames_per_step)
     if self._logger is not None:
-      elapsed = time.time() - self._start
+      elapsed = max(time.time() - self._start, 1e-6)
       metrics.update(learner_steps=self.num_steps,
                      learner_steps_per_s=self.num_steps / elapsed,
                      learner_frames_per_s=(self.num_steps *

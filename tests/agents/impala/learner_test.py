@@ -78,14 +78,15 @@ class ActorLearnerTest(absltest.TestCase):
         snt.LSTMState(hidden=state[0], cell=state[1]))
     np.testing.assert_allclose(logits[:-1], data['behaviour_logits'],
                                rtol=1e-4, atol=1e-5)
-    # The stored state matters: from zeros the logits differ somewhere
-    # (unrolls that do not start an episode carry state).
+    # The stored state matters: unrolls that start mid-episode carry state,
+    # so from zeros their logits differ. (Catch episodes last 9 steps and
+    # unrolls 5, so the batch holds such unrolls.)
+    self.assertFalse(data['first'].numpy()[0].all())
     zero_logits, _, _ = self.actor_network.unroll(
         data['observation'], data['first'],
         self.actor_network.initial_state(CONFIG.batch_size))
-    if not data['first'].numpy()[0].all():
-      self.assertFalse(np.allclose(zero_logits[:-1],
-                                   data['behaviour_logits'], atol=1e-5))
+    self.assertFalse(np.allclose(zero_logits[:-1],
+                                 data['behaviour_logits'], atol=1e-5))
 
   def test_learning_step_moves_variables_and_lowers_loss(self):
     """Updates on one batch lower its baseline loss and, with the advantages
