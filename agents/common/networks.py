@@ -36,3 +36,30 @@ class Conv2D(snt.Module):
     self._initialize(inputs)
     return tf.nn.conv2d(inputs, self.w, strides=1,
                         padding=self._padding) + self.b
+
+
+def make_torso(observation_shape, torso: str, hidden_sizes, conv_channels: int,
+               owner: str = 'config') -> snt.Module:
+  """The feature torso every agent shares: [conv 3x3 + relu] + flatten + MLP.
+
+  Args:
+    observation_shape: one observation's shape.
+    torso: 'mlp', 'conv' or 'auto' (conv for rank-3 observations).
+    hidden_sizes: MLP layer sizes (after the conv, if any); the last layer is
+      activated too.
+    conv_channels: channels of the 3x3 conv (MinAtar's network uses 16).
+    owner: names the config in error messages.
+
+  Raises:
+    ValueError: 'conv' for observations that are not [H, W, C].
+  """
+  if torso == 'auto':
+    torso = 'conv' if len(observation_shape) == 3 else 'mlp'
+  layers = []
+  if torso == 'conv':
+    if len(observation_shape) != 3:
+      raise ValueError(f'{owner}.torso=conv needs [H, W, C] observations, '
+                       f'got shape {tuple(observation_shape)}.')
+    layers += [Conv2D(conv_channels, 3), tf.nn.relu]
+  layers += [snt.Flatten(), snt.nets.MLP(hidden_sizes, activate_final=True)]
+  return snt.Sequential(layers)

@@ -24,19 +24,9 @@ class IMPALANetwork(snt.Module):
   def __init__(self, observation_shape: Sequence[int], num_actions: int,
                config: config_lib.IMPALAConfig):
     super().__init__(name='impala_network')
-    torso = config.torso
-    if torso == 'auto':
-      torso = 'conv' if len(observation_shape) == 3 else 'mlp'
-    layers = []
-    if torso == 'conv':
-      if len(observation_shape) != 3:
-        raise ValueError(f'IMPALAConfig.torso=conv needs [H, W, C] '
-                         f'observations, got shape {tuple(observation_shape)}.')
-      layers += [networks.Conv2D(config.conv_channels, 3),
-                 tf.nn.relu]
-    layers += [snt.Flatten(),
-               snt.nets.MLP(config.hidden_sizes, activate_final=True)]
-    self._torso = snt.Sequential(layers)
+    self._torso = networks.make_torso(
+        observation_shape, config.torso, config.hidden_sizes,
+        config.conv_channels, owner='IMPALAConfig')
     self._core = snt.LSTM(config.lstm_size) if config.lstm_size else None
     self._policy_head = snt.Linear(num_actions, name='policy')
     self._baseline_head = snt.Linear(1, name='baseline')

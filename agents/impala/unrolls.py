@@ -19,10 +19,10 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
+from agents.common import replay as replay_lib
 from agents.impala import config as config_lib
 
 QUEUE_TABLE = 'queue'
-FLUSH_TIMEOUT_MS = 1000  # Bounds every wait on a full queue (rule: no hangs).
 
 
 def signature(observation_shape: Sequence[int], num_actions: int,
@@ -87,13 +87,7 @@ class UnrollWriter:
           self._table, priority=1.0,
           trajectory=tf.nest.map_structure(lambda c: c[-1],
                                            self._writer.history))
-    while True:
-      try:
-        self._writer.flush(timeout_ms=FLUSH_TIMEOUT_MS)
-        return True
-      except reverb.DeadlineExceededError:
-        if self._should_stop():
-          return False
+    return replay_lib.flush(self._writer, self._should_stop)
 
   def close(self) -> None:
     self._writer.close()

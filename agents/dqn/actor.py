@@ -1,0 +1,131 @@
+"""The DQN family's actor: epsilon-greedy on a batch of environments; turns
+steps into n-step transitions and inserts them in batches, with initial
+priorities |TD| from its own network when replay is prioritized (Ape-X).
+
+Follows `acme.core.Actor` with batched arguments, like the IMPALA actor.
+"""
+
+from typing import Any, Callable, List, Optional, Union
+
+import acme
+import numpy as np
+import tensorflow as tf
+
+from agents.common import batched_environments
+from agents.dqn import config as config_lib
+from agents.dqn import losses
+from agents.dqn import networks
+from agents.dqn import transitions as transitions_lib
+
+Epsilon = Union[float, Callable[[int], float]]  # Fixed, or of env steps.
+
+
+class DQNActor(acme.core.Actor):
+  """Batched epsilon-greedy actor that records n-step transitions."""
+
+  def __init__(self, network: networks.QNetwork, num_envs: int,
+               config: config_lib.DQNConfig, epsilon: Epsilon,
+               writer: Optional[transitions_lib.TransitionWriter] = None,
+               variable_client: Optional[Any] = None, seed: int = 0):
+    """Creates the actor.
+
+    Args:
+      network: Q-network; its variables are refreshed by `variable_client`.
+      num_envs: B, environments served per call.
+      config: n_step, discount, insert_batch, prioritized and loss options.
+      epsilon: exploration rate, fixed or a function of this actor's
+        environment steps.
+      writer: where transitions go; None records nothing (evaluation).
+      variable_client: has `update(wait)`.
+      seed: seeds exploration.
+    """
+    self._network = network
+    self._config = config
+    self._epsilon = epsilon
+    self._writer = writer
+    self._variable_client = variable_client
+    self._rng = np.random.default_rng(seed)
+    self._num_actions = network.num_actions
+    self._accumulator = transitions_lib.NStepAccumulator(
+        num_envs, network.observation_shape, config.n_step, config.discount)
+    self._buffer: List[transitions_lib.Transitions] = []
+    self._buffered = 0
+    self._observation = None
+    self.env_steps = 0
+    self.transitions_written = 0
+
+    @tf.function
+    def q_values(observation):
+      return network(observation).q_values
+    self._q_values = q_values
+
+    spec = tf.TensorSpec([None] + list(network.observation_shape),
+                         tf.float32)
+    scalar = lambda dtype: tf.TensorSpec([None], dtype)
+    transitions_spec = {
+        'observation': spec, 'action': scalar(tf.int32),
+        'reward': scalar(tf.float32), 'discount': scalar(tf.float32),
+        'next_observation': spec}
+
+    # A fixed signature: batches vary in size and must not retrace.
+    @tf.function(input_signature=[transitions_spec])
+    def priorities(data):
+      online_tm1 = network(data['observation'])
+      online_t = network(data['next_observation'])
+      return losses.q_learning_loss(online_tm1, online_t, online_t, data,
+                                    config, atoms=network.atoms).priority
+    self._priorities = priorities
+
+  @property
+  def epsilon(self) -> float:
+    if callable(self._epsilon):
+      return self._epsilon(self.env_steps)
+    return self._epsilon
+
+  def observe_first(self, observation: np.ndarray) -> None:
+    self._observation = observation
+
+  def select_action(self, observation: np.ndarray) -> np.ndarray:
+    """Epsilon-greedy actions [B] for observations [B, ...]."""
+    self._observation = observation
+    q_values = self._q_values(tf.constant(observation)).numpy()
+    action = np.argmax(q_values, axis=-1).astype(np.int32)
+    explore = self._rng.uniform(size=len(action)) < self.epsilon
+    if explore.any():
+      action[explore] = self._rng.integers(0, self._num_actions,
+                                           explore.sum())
+    return action
+
+  def observe(self, action: np.ndarray,
+              next_step: batched_environments.BatchStep) -> None:
+    observation, reward, discount, first = next_step
+    self.env_steps += len(action)
+    if self._writer is None:
+      return
+    finished = self._accumulator.add(self._observation, action, reward,
+                                     discount, observation, first)
+    self._buffer.append(finished)
+    self._buffered += len(finished['action'])
+    if self._buffered >= self._config.insert_batch:
+      self.flush()
+
+  def flush(self) -> None:
+    """Inserts the buffered transitions (with priorities if prioritized)."""
+    if not self._buffered:
+      return
+    batch = {k: np.concatenate([b[k] for b in self._buffer])
+             for k in transitions_lib.FIELDS}
+    self._buffer, self._buffered = [], 0
+    priorities = None
+    if self._config.prioritized:
+      priorities = self.priorities(batch)
+    self._writer.write(batch, priorities)
+    self.transitions_written += len(batch['action'])
+
+  def priorities(self, batch: transitions_lib.Transitions) -> np.ndarray:
+    """Initial priorities of `batch` under the actor's current network."""
+    return self._priorities(batch).numpy()
+
+  def update(self, wait: bool = False) -> None:
+    if self._variable_client is not None:
+      self._variable_client.update(wait)

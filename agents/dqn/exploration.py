@@ -1,0 +1,31 @@
+"""Exploration schedules of the DQN family (no TensorFlow: the programs
+compute the Ape-X ladder while building the graph)."""
+
+from typing import Callable, List
+
+from agents.dqn import config as config_lib
+
+
+def linear_epsilon(config: config_lib.DQNConfig) -> Callable[[int], float]:
+  """epsilon_start -> epsilon_end over epsilon_decay_steps, then constant."""
+  start, end = config.epsilon_start, config.epsilon_end
+  steps = config.epsilon_decay_steps
+
+  def epsilon(env_steps: int) -> float:
+    fraction = min(env_steps / steps, 1.0)
+    return start + fraction * (end - start)
+  return epsilon
+
+
+def apex_epsilons(num_actors: int, epsilon: float = 0.4,
+                  alpha: float = 7.0) -> List[float]:
+  """Ape-X's ladder: actor i gets epsilon ** (1 + alpha i / (N - 1)).
+
+  One actor gets `epsilon` (the formula divides by N - 1 = 0).
+  """
+  if num_actors < 1:
+    raise ValueError(f'num_actors={num_actors} must be >= 1.')
+  if num_actors == 1:
+    return [epsilon]
+  return [epsilon ** (1 + alpha * i / (num_actors - 1))
+          for i in range(num_actors)]
