@@ -33,6 +33,9 @@ _MAX_ACTOR_STEPS = flags.DEFINE_integer('max_actor_steps', None,
                                         'Budget: environment steps.')
 _MAX_LEARNER_STEPS = flags.DEFINE_integer('max_learner_steps', None,
                                           'Budget: learner updates.')
+_TARGET_RETURN = flags.DEFINE_float(
+    'target_return', None, 'Stop early once an evaluator round reaches this '
+    'mean return (needs one of the --max_* budgets too).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Run seed.')
 _LAUNCH_TYPE = flags.DEFINE_string('launch_type', 'local_mp',
                                    'local_mp | local_mt | test_mt.')
@@ -75,6 +78,7 @@ _FLAG_TO_FIELD = {
     'program': 'program', 'env': 'environment', 'num_actors': 'num_actors',
     'max_seconds': 'max_seconds', 'max_actor_steps': 'max_actor_steps',
     'max_learner_steps': 'max_learner_steps', 'seed': 'seed',
+    'target_return': 'target_return',
     'launch_type': 'launch_type', 'logdir': 'logdir',
     'isolate_network': 'isolate_network',
 }

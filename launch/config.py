@@ -36,6 +36,8 @@ class LaunchConfig:
   max_seconds: Optional[float] = None
   max_actor_steps: Optional[int] = None
   max_learner_steps: Optional[int] = None
+  # Stop once an evaluator round's mean return reaches this.
+  target_return: Optional[float] = None
   seed: int = 0
   logdir: Optional[str] = None
   # Run local launches in a private network namespace (see isolation.py).
@@ -132,7 +134,8 @@ def build(launch: LaunchConfig,
   environments.validate_name(launch.environment)
   budget = budget_lib.Budget(max_seconds=launch.max_seconds,
                              max_actor_steps=launch.max_actor_steps,
-                             max_learner_steps=launch.max_learner_steps)
+                             max_learner_steps=launch.max_learner_steps,
+                             target_return=launch.target_return)
   make_program, config_class = programs.PROGRAMS[launch.program]
   hparams = dict(launch.hparams)
   hparams.setdefault('seed', launch.seed)

@@ -10,10 +10,12 @@ from agents.dqn import config as dqn_config
 from agents.impala import config as impala_config
 from programs import apex as apex_program
 from programs import dqn as dqn_program
+from programs import gorila as gorila_program
 from programs import impala as impala_program
 
 PROGRAMS = {
     'impala': (impala_program.make_program, impala_config.IMPALAConfig),
     'dqn': (dqn_program.make_program, dqn_config.DQNConfig),
     'apex': (apex_program.make_program, dqn_config.ApexConfig),
+    'gorila': (gorila_program.make_program, dqn_config.GorilaConfig),
 }

@@ -61,7 +61,7 @@ def make_actor(environment: Any, variable_source: Any, replay: Any = None,
     epsilon = exploration.linear_epsilon(config)
   return dqn.DQNActor(network, environment.num_envs, config, epsilon,
                       writer=writer, variable_client=variable_client,
-                      seed=seed)
+                      seed=seed, environment=environment)
 
 
 def make_learner(replay: Any, counter: Any, *,
@@ -130,7 +130,7 @@ def add_actors(program: lp.Program, config: config_lib.DQNConfig,
 def add_evaluator(program: lp.Program, config: config_lib.DQNConfig,
                   environment_name: str, num_actors: int,
                   variable_source: Any, counter: Any, logdir: Optional[str],
-                  start_time: float) -> None:
+                  start_time: float, budget: budget_lib.Budget) -> None:
   with program.group('evaluator'):
     eval_seed = environments.actor_seed(config.seed, num_actors)
     program.add_node(lp.PyClassNode(
@@ -141,7 +141,7 @@ def add_evaluator(program: lp.Program, config: config_lib.DQNConfig,
         environment_name=environment_name, num_episodes=config.eval_episodes,
         seed=eval_seed, variable_source=variable_source, counter=counter,
         logdir=logdir, start_time=start_time,
-        period_seconds=config.eval_period_seconds))
+        period_seconds=config.eval_period_seconds, budget=budget))
 
 
 def build_replay_program(name: str, config: config_lib.DQNConfig,
@@ -178,7 +178,7 @@ def build_replay_program(name: str, config: config_lib.DQNConfig,
   add_actors(program, config, environment_name, epsilons, variable_server,
              [replay] * len(epsilons), counter, logdir, start_time)
   add_evaluator(program, config, environment_name, len(epsilons),
-                variable_server, counter, logdir, start_time)
+                variable_server, counter, logdir, start_time, budget)
   return program
 
 

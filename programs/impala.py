@@ -147,5 +147,5 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
         environment_name=environment_name, num_episodes=config.eval_episodes,
         seed=eval_seed, variable_source=variable_server, counter=counter,
         logdir=logdir, start_time=start_time,
-        period_seconds=config.eval_period_seconds))
+        period_seconds=config.eval_period_seconds, budget=budget))
   return program

@@ -1,5 +1,6 @@
 """Node builders every program shares: counter (with the budget watcher),
-variable server, learner runner, evaluator and batched actor runner.
+variable server, parameter-server shards, learner runner, evaluator and
+batched actor runner.
 
 Each `build_*` returns a Launchpad node whose constructor arguments are
 picklable values and handles; networks, environments and clients are made in
@@ -26,6 +27,7 @@ from agents.common import batched_environments
 from agents.common import budget as budget_lib
 from agents.common import environment_loop
 from agents.common import loggers
+from agents.common import parameter_server
 
 # Bounds every RPC between nodes (seconds). Long enough for a peer that is
 # still importing TensorFlow at start-up; a dead peer fails the call.
@@ -209,6 +211,32 @@ def build_variable_server(source: lp.CourierHandle, names: Sequence[str],
                         refresh_seconds=refresh_seconds)
 
 
+def variable_source_client(source: Any, should_stop: Callable[[], bool]) -> Any:
+  """What actors read variables from: a variable server's client, or the
+  clients of a parameter server's shards (a list), seen as one source."""
+  if isinstance(source, (list, tuple)):
+    return parameter_server.ShardedParameters(
+        [StoppableClient(shard, should_stop) for shard in source])
+  return StoppableClient(source, should_stop)
+
+
+class ParameterShardNode(parameter_server.ParameterShard):
+  """A parameter-server shard as a node: serves until the program stops."""
+
+  @guarded
+  def run(self) -> None:
+    lp.wait_for_stop()
+
+
+def build_parameter_shards(program: lp.Program, num_shards: int,
+                           **shard_kwargs: Any) -> List[lp.CourierHandle]:
+  """The `parameter_server` group: `num_shards` ParameterShard nodes."""
+  with program.group('parameter_server'):
+    return [bounded(program.add_node(lp.CourierNode(
+        ParameterShardNode, **shard_kwargs)))
+            for _ in range(num_shards)]
+
+
 ActorFactory = Callable[..., Any]
 
 
@@ -230,7 +258,8 @@ class ActorRunner:
     self._num_envs = num_envs
     self._seed = seed
     should_stop = lp.stop_event().is_set
-    self._variable_source = StoppableClient(variable_source, should_stop)
+    self._variable_source = variable_source_client(variable_source,
+                                                   should_stop)
     self._replay = replay
     self._counter = RemoteCounter(StoppableClient(counter, should_stop))
     self._logger = None
@@ -292,10 +321,16 @@ class LearnerRunner:
   @guarded
   def __init__(self, make_learner: Callable[..., Any], **handles: Any):
     should_stop = lp.stop_event().is_set
-    handles = {
-        k: StoppableClient(v, should_stop)
-        if isinstance(v, lp.CourierClient) else v for k, v in handles.items()}
-    self._learner = make_learner(**handles)
+
+    def stoppable(value):
+      if isinstance(value, lp.CourierClient):
+        return StoppableClient(value, should_stop)
+      if isinstance(value, (list, tuple)):  # E.g. parameter-server shards.
+        return [stoppable(v) for v in value]
+      return value
+
+    self._learner = make_learner(
+        **{k: stoppable(v) for k, v in handles.items()})
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     return self._learner.get_variables(names)
@@ -333,14 +368,17 @@ class Evaluator:
   def __init__(self, make_actor: ActorFactory, environment_name: str,
                num_episodes: int, seed: int, variable_source: Any,
                counter: Any, logdir: Optional[str], start_time: float,
-               period_seconds: float):
+               period_seconds: float,
+               budget: Optional[budget_lib.Budget] = None):
     should_stop = lp.stop_event().is_set
+    self._budget = budget
+    self._start_time = start_time
     counter = StoppableClient(counter, should_stop)
     self._environment = batched_environments.make_batched_environment(
         environment_name, num_episodes, seed)
     self._actor = make_actor(
         environment=self._environment,
-        variable_source=StoppableClient(variable_source, should_stop))
+        variable_source=variable_source_client(variable_source, should_stop))
     self._period = period_seconds
     self._logger = loggers.NodeLogger('evaluator', logdir, start_time,
                                       period_seconds=0.0,
@@ -371,4 +409,11 @@ class Evaluator:
       if stop.is_set():
         break
       self._logger.write({'episode_return': episode_return}, force=True)
+      reason = self._budget and self._budget.return_reached(episode_return)
+      if reason:
+        print(f'[evaluator] budget reached ({reason}) after '
+              f'{time.time() - self._start_time:.1f} s; stopping the '
+              'program.', flush=True)
+        lp.stop()
+        break
     self._logger.close()

@@ -10,6 +10,12 @@ Convention (time-major unrolls are built from it):
   (termination and time-limit truncation alike: the observation returned is
   already the first one of the next episode, so there is nothing to bootstrap
   from) and `first` True next to the new episode's first observation.
+
+  For agents that bootstrap through time limits (Pardo et al. 2018), every
+  environment also exposes, for its last step, `truncated` [B] (the episode
+  was cut by the time limit, not terminated) and `final_observation` [B, ...]
+  (the last observation of each episode that ended; where none ended, the
+  returned observation).
 """
 
 from typing import List, Tuple
@@ -38,6 +44,9 @@ class BatchedEnvironment:
     self.num_actions = int(action_spec.num_values)
     self._returns = np.zeros(num_envs, np.float64)
     self._completed: List[float] = []
+    self.truncated = np.zeros(num_envs, bool)
+    self.final_observation = np.zeros(
+        (num_envs,) + self.observation_shape, np.float32)
 
   def reset(self) -> np.ndarray:
     """Starts every episode; returns the first observations [B, ...]."""
@@ -51,13 +60,17 @@ class BatchedEnvironment:
     reward = np.empty(self.num_envs, np.float32)
     discount = np.ones(self.num_envs, np.float32)
     first = np.zeros(self.num_envs, bool)
+    self.truncated[:] = False
     for i, env in enumerate(self._envs):
       timestep = env.step(actions[i])
       reward[i] = timestep.reward
       self._returns[i] += timestep.reward
+      self.final_observation[i] = timestep.observation
       if timestep.last():
         discount[i] = 0.0
         first[i] = True
+        # dm_env: truncation ends with a non-zero discount.
+        self.truncated[i] = timestep.discount > 0
         self._completed.append(float(self._returns[i]))
         self._returns[i] = 0.0
         timestep = env.reset()
@@ -82,12 +95,18 @@ class BatchedCartPole(BatchedEnvironment):
   def __init__(self, num_envs: int, seed: int):  # pylint: disable=super-init-not-called
     from gymnasium.envs.classic_control import cartpole  # pylint: disable=g-import-not-at-top
     self._env = cartpole.CartPoleVectorEnv(num_envs=num_envs)
+    # The time limit is applied here, not by gymnasium, whose automatic
+    # reset would overwrite the last observation of truncated episodes.
+    self._time_limit = self._env.max_episode_steps
+    self._env.max_episode_steps = np.inf
     self._seed = seed
     self.num_envs = num_envs
     self.observation_shape = (4,)
     self.num_actions = 2
     self._returns = np.zeros(num_envs, np.float64)
     self._completed = []
+    self.truncated = np.zeros(num_envs, bool)
+    self.final_observation = np.zeros((num_envs, 4), np.float32)
 
   def reset(self) -> np.ndarray:
     # Only the first reset takes the seed; later ones continue its stream.
@@ -100,16 +119,27 @@ class BatchedCartPole(BatchedEnvironment):
     return observation.astype(np.float32)
 
   def step(self, actions: np.ndarray) -> BatchStep:
-    observation, reward, terminated, truncated, _ = self._env.step(
+    env = self._env
+    observation, reward, terminated, _, _ = env.step(
         np.asarray(actions, np.int64))
+    observation = observation.astype(np.float32)  # A copy, not a view.
+    # Terminated episodes were reset by gymnasium (steps zeroed).
+    truncated = env.steps >= self._time_limit
+    self.truncated = truncated
+    self.final_observation = observation.copy()
+    if truncated.any():  # Reset as gymnasium does, after keeping the last.
+      fresh = env.np_random.uniform(low=env.low, high=env.high,
+                                    size=(4, truncated.sum()))
+      env.state[:, truncated] = fresh.astype(np.float32)
+      env.steps[truncated] = 0
+      observation[truncated] = fresh.T
     ended = terminated | truncated
     self._returns += reward
     if ended.any():
       self._completed.extend(self._returns[ended].tolist())
       self._returns[ended] = 0.0
     discount = (~ended).astype(np.float32)
-    return (observation.astype(np.float32), reward.astype(np.float32),
-            discount, ended)
+    return observation, reward.astype(np.float32), discount, ended
 
 
 def make_batched_environment(name: str, num_envs: int,

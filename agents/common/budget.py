@@ -11,9 +11,14 @@ class Budget:
   max_seconds: Optional[float] = None  # Wall-clock seconds since launch.
   max_actor_steps: Optional[int] = None  # Environment steps, all actors.
   max_learner_steps: Optional[int] = None  # Learner updates.
+  # Stop early once an evaluator round's mean return reaches this (like
+  # RLlib's `stop={"episode_reward_mean": ...}`); not a limit on its own:
+  # a run that never learns must still end.
+  target_return: Optional[float] = None
 
   def __post_init__(self):
-    limits = dataclasses.asdict(self)
+    limits = {k: v for k, v in dataclasses.asdict(self).items()
+              if k != 'target_return'}
     if all(v is None for v in limits.values()):
       raise ValueError('Budget needs at least one of max_seconds, '
                        'max_actor_steps, max_learner_steps: a run without one '
@@ -21,6 +26,12 @@ class Budget:
     for name, value in limits.items():
       if value is not None and value <= 0:
         raise ValueError(f'Budget.{name}={value} must be > 0.')
+
+  def return_reached(self, episode_return: float) -> Optional[str]:
+    """'target_return=X' if an evaluator's mean return reached it."""
+    if self.target_return is not None and episode_return >= self.target_return:
+      return f'target_return={self.target_return}'
+    return None
 
   def reached(self, counts: Mapping[str, float],
               elapsed_seconds: float) -> Optional[str]:

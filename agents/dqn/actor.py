@@ -26,7 +26,8 @@ class DQNActor(acme.core.Actor):
   def __init__(self, network: networks.QNetwork, num_envs: int,
                config: config_lib.DQNConfig, epsilon: Epsilon,
                writer: Optional[transitions_lib.TransitionWriter] = None,
-               variable_client: Optional[Any] = None, seed: int = 0):
+               variable_client: Optional[Any] = None, seed: int = 0,
+               environment: Optional[Any] = None):
     """Creates the actor.
 
     Args:
@@ -38,12 +39,18 @@ class DQNActor(acme.core.Actor):
       writer: where transitions go; None records nothing (evaluation).
       variable_client: has `update(wait)`.
       seed: seeds exploration.
+      environment: the batched environment acted in; when it reports
+        time-limit truncations (`truncated`, `final_observation`), those
+        transitions bootstrap from the last observation instead of ending
+        with discount 0 (Pardo et al. 2018) if config.bootstrap_truncation.
     """
     self._network = network
     self._config = config
     self._epsilon = epsilon
     self._writer = writer
     self._variable_client = variable_client
+    self._environment = (environment if config.bootstrap_truncation
+                         else None)
     self._rng = np.random.default_rng(seed)
     self._num_actions = network.num_actions
     self._accumulator = transitions_lib.NStepAccumulator(
@@ -102,6 +109,13 @@ class DQNActor(acme.core.Actor):
     self.env_steps += len(action)
     if self._writer is None:
       return
+    truncated = getattr(self._environment, 'truncated', None)
+    if truncated is not None and truncated.any():
+      # Cut by the time limit: the episode's value goes on past it.
+      discount = np.where(truncated, np.float32(1.0), discount)
+      observation = np.where(
+          truncated.reshape((-1,) + (1,) * (observation.ndim - 1)),
+          self._environment.final_observation, observation)
     finished = self._accumulator.add(self._observation, action, reward,
                                      discount, observation, first)
     self._buffer.append(finished)

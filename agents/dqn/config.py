@@ -83,6 +83,10 @@ class DQNConfig:
   priority_epsilon: float = 1e-6
 
   # --- Learning ---
+  # Time-limit truncation is not termination (Pardo et al. 2018): a
+  # transition cut by the limit bootstraps from its last observation. Off,
+  # it ends with discount 0 as in the 2015 DQN.
+  bootstrap_truncation: bool = True
   batch_size: int = 64
   discount: float = 0.99
   # n-step returns (1: the 2015 DQN; Ape-X and Rainbow: 3).

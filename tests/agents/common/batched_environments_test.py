@@ -72,9 +72,33 @@ class BatchedEnvironmentsTest(parameterized.TestCase):
     first = np.zeros(2, bool)
     length = 0
     while not first.any():
-      _, _, _, first = env.step(balance())
+      before = env._env.state.T.copy()  # pylint: disable=protected-access
+      observation, _, discount, first = env.step(balance())
       length += 1
     self.assertEqual(length, 500)  # Truncated by the limit, not earlier.
+    # Truncation, not termination: the last observation is kept for
+    # bootstrapping, and it continues the episode (one step from `before`),
+    # while the returned observation starts the next one.
+    np.testing.assert_array_equal(env.truncated, first)
+    np.testing.assert_array_equal(discount[first], 0.0)
+    final = env.final_observation[first]
+    # Positions (x, theta) move by tau * velocity in one step.
+    self.assertLess(np.abs(final - before[first])[:, [0, 2]].max(), 0.05)
+    self.assertGreater(np.abs(final - observation[first]).max(), 1e-3)
+    self.assertLess(np.abs(observation[first]).max(), 0.05)  # Fresh start.
+    # The next episode gets the full limit again.
+    _, _, _, first = env.step(balance())
+    self.assertFalse(env.truncated.any())
+
+  def test_generic_environment_reports_truncation(self):
+    env = batched_environments.make_batched_environment('catch', 2, 0)
+    env.reset()
+    first = np.zeros(2, bool)
+    while not first.any():
+      _, _, _, first = env.step(np.zeros(2, np.int64))
+    # Catch ends by termination (the ball lands), never by a time limit.
+    self.assertFalse(env.truncated.any())
+    self.assertEqual(env.final_observation.shape, (2, 10, 5))
 
   def test_continuous_actions_rejected(self):
     with self.assertRaisesRegex(ValueError, 'continuous actions'):

@@ -1,0 +1,57 @@
+"""NumPy optimizers for parameter servers, which hold no TensorFlow.
+
+The update rules are Sonnet's (`snt.optimizers.Adam`, `RMSProp` without
+momentum or centering), so a parameter server applies what a learner would
+have applied locally. State is one slot per variable, kept by the owner.
+"""
+
+from typing import List, Sequence
+
+import numpy as np
+
+OPTIMIZERS = ('adam', 'rmsprop', 'sgd')
+
+
+class Optimizer:
+  """`apply(gradients, parameters)` updates `parameters` in place."""
+
+  def __init__(self, name: str, learning_rate: float, *,
+               beta1: float = 0.9, beta2: float = 0.999,
+               epsilon: float = 1e-8, decay: float = 0.9):
+    if name not in OPTIMIZERS:
+      raise ValueError(f'optimizer={name!r}; allowed: {", ".join(OPTIMIZERS)}.')
+    self.name = name
+    self.learning_rate = learning_rate
+    self._beta1, self._beta2 = beta1, beta2
+    self._epsilon = epsilon
+    self._decay = decay
+    self._m: List[np.ndarray] = []
+    self._v: List[np.ndarray] = []
+    self.step = 0
+
+  def apply(self, gradients: Sequence[np.ndarray],
+            parameters: Sequence[np.ndarray]) -> None:
+    if len(gradients) != len(parameters):
+      raise ValueError(f'{len(gradients)} gradients for {len(parameters)} '
+                       'parameters.')
+    if not self._m:
+      self._m = [np.zeros_like(p) for p in parameters]
+      self._v = [np.zeros_like(p) for p in parameters]
+    self.step += 1
+    lr = self.learning_rate
+    for g, p, m, v in zip(gradients, parameters, self._m, self._v):
+      g = np.asarray(g, p.dtype)
+      if self.name == 'sgd':
+        p -= lr * g
+      elif self.name == 'rmsprop':
+        v *= self._decay
+        v += (1 - self._decay) * g * g
+        p -= lr * g / np.sqrt(v + self._epsilon)
+      else:  # Adam with bias correction, as snt.optimizers.Adam.
+        m *= self._beta1
+        m += (1 - self._beta1) * g
+        v *= self._beta2
+        v += (1 - self._beta2) * g * g
+        m_hat = m / (1 - self._beta1 ** self.step)
+        v_hat = v / (1 - self._beta2 ** self.step)
+        p -= lr * m_hat / (np.sqrt(v_hat) + self._epsilon)

@@ -1,0 +1,204 @@
+"""A sharded parameter server (Dean et al. 2012, as in Gorila and A3C).
+
+`ParameterShard` holds some of a network's variables (NumPy arrays, no
+TensorFlow), applies gradients to them with its own optimizer as they
+arrive, and counts its updates (its version). A gradient computed on a
+shard's parameters more than `max_staleness` versions ago is dropped, as in
+Gorila. `ShardedParameters` is the client side: it splits a network's
+variables over the shards, pushes gradients and pulls the whole set back in
+the network's variable order (so it serves as a `get_variables` source).
+
+Shards are Courier nodes; each call runs under the shard's lock, so pushes
+from many learners are applied one at a time, in arrival order. Arrays go
+to a shard packed as bytes (`agents.common.wire`).
+"""
+
+import threading
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from agents.common import optimizers
+from agents.common import wire
+
+WAIT_SECONDS = 60.0  # How long readers wait for the first initialisation.
+POLL_SECONDS = 0.2
+
+
+def shard_assignment(shapes: Sequence[Sequence[int]],
+                     num_shards: int) -> List[int]:
+  """Shard of each variable: greedy by size, largest first, ties by index.
+
+  Deterministic in `shapes`, so every process computes the same split.
+  """
+  sizes = [int(np.prod(s)) for s in shapes]
+  loads = [0] * num_shards
+  assignment = [0] * len(shapes)
+  for index in sorted(range(len(shapes)), key=lambda i: (-sizes[i], i)):
+    shard = min(range(num_shards), key=lambda s: (loads[s], s))
+    assignment[index] = shard
+    loads[shard] += sizes[index]
+  return assignment
+
+
+class ParameterShard:
+  """Some variables of a network, updated by pushed gradients."""
+
+  def __init__(self, optimizer: str, learning_rate: float,
+               max_staleness: Optional[int] = None,
+               optimizer_kwargs: Optional[Dict[str, float]] = None):
+    """Creates an empty shard; the first `initialize` call fills it.
+
+    Args:
+      optimizer: 'adam', 'rmsprop' or 'sgd' (agents.common.optimizers).
+      learning_rate: the optimizer's step size.
+      max_staleness: drop gradients computed on parameters more than this
+        many updates old; None accepts all.
+      optimizer_kwargs: beta1, beta2, epsilon, decay.
+    """
+    self._optimizer = optimizers.Optimizer(optimizer, learning_rate,
+                                           **(optimizer_kwargs or {}))
+    self._max_staleness = max_staleness
+    self._lock = threading.Lock()
+    self._ready = threading.Event()
+    self._indices: List[int] = []
+    self._parameters: List[np.ndarray] = []
+    self.version = 0
+    self.applied = 0
+    self.dropped = 0
+
+  def initialize(self, indices: Sequence[int],
+                 parameters: Union[wire.Packed, Sequence[np.ndarray]]) -> bool:
+    """Sets the shard's variables (their indices in the network) once.
+
+    Returns:
+      True if this call initialised the shard; False if it already was
+      (every learner calls it; the first wins, and all start from the same
+      seeded weights anyway).
+    """
+    with self._lock:
+      if self._ready.is_set():
+        return False
+      self._indices = [int(i) for i in indices]
+      self._parameters = [np.array(p, np.float32)
+                          for p in wire.unpack(parameters)]
+      self._ready.set()
+      return True
+
+  def get_parameters(self) -> Optional[Tuple[int, List[int],
+                                             List[np.ndarray]]]:
+    """(version, variable indices, arrays), or None before initialisation.
+
+    Never blocks: a handler waiting here would hold one of the shard's few
+    server threads, and the learner's `initialize` could not get in.
+    """
+    if not self._ready.is_set():
+      return None
+    with self._lock:
+      return self.version, list(self._indices), [p.copy()
+                                                 for p in self._parameters]
+
+  def apply_gradients(self,
+                      gradients: Union[wire.Packed, Sequence[np.ndarray]],
+                      version: int) -> Tuple[bool, int]:
+    """Applies `gradients` computed on this shard's parameters at `version`.
+
+    Returns:
+      (applied, the shard's version after the call). A stale gradient,
+      more than max_staleness updates behind, is dropped.
+    """
+    if not self._ready.is_set():
+      raise RuntimeError('Gradients pushed to an uninitialised shard.')
+    with self._lock:
+      if (self._max_staleness is not None and
+          self.version - version > self._max_staleness):
+        self.dropped += 1
+        return False, self.version
+      self._optimizer.apply(wire.unpack(gradients), self._parameters)
+      self.version += 1
+      self.applied += 1
+      return True, self.version
+
+  def stats(self) -> Dict[str, int]:
+    with self._lock:
+      return {'version': self.version, 'applied': self.applied,
+              'dropped': self.dropped}
+
+
+class ShardedParameters:
+  """A network's variables spread over shards, seen as one list."""
+
+  def __init__(self, shards: Sequence[Any]):
+    """`shards`: ParameterShard objects or clients of shard nodes."""
+    self._shards = list(shards)
+    self._indices: Optional[List[List[int]]] = None
+    self._size: Optional[int] = None
+
+  @property
+  def num_shards(self) -> int:
+    return len(self._shards)
+
+  def initialize(self, parameters: Sequence[np.ndarray]) -> None:
+    """Offers `parameters` (the full list) to every shard, split by size."""
+    assignment = shard_assignment([np.shape(p) for p in parameters],
+                                  len(self._shards))
+    for shard_id, shard in enumerate(self._shards):
+      indices = [i for i, s in enumerate(assignment) if s == shard_id]
+      shard.initialize(indices, wire.pack([parameters[i] for i in indices]))
+
+  def pull(self) -> Tuple[List[np.ndarray], List[int]]:
+    """(all arrays in network order, version of each shard)."""
+    parameters: Dict[int, np.ndarray] = {}
+    versions, indices = [], []
+    for shard in self._shards:
+      version, shard_indices, arrays = self._get(shard)
+      versions.append(version)
+      indices.append(shard_indices)
+      parameters.update(zip(shard_indices, arrays))
+    self._indices = indices
+    self._size = len(parameters)
+    if sorted(parameters) != list(range(self._size)):
+      raise ValueError('The shards do not hold one whole network: indices '
+                       f'{sorted(parameters)}.')
+    return [parameters[i] for i in range(self._size)], versions
+
+  def _get(self, shard: Any) -> Tuple[int, List[int], List[np.ndarray]]:
+    """A shard's parameters; waits (polling) for its initialisation."""
+    deadline = time.time() + WAIT_SECONDS
+    while True:
+      answer = shard.get_parameters()
+      if answer is not None:
+        return answer
+      if time.time() > deadline:
+        raise TimeoutError(f'No learner initialised the parameter shard in '
+                           f'{WAIT_SECONDS} s.')
+      time.sleep(POLL_SECONDS)
+
+  def push(self, gradients: Sequence[np.ndarray],
+           versions: Sequence[int]) -> List[bool]:
+    """Sends each shard its gradients, computed at `versions` (from pull).
+
+    Returns:
+      Whether each shard applied its part (False: dropped as stale).
+    """
+    if self._indices is None:
+      raise RuntimeError('push before the first pull: the split is unknown.')
+    if len(gradients) != self._size:
+      raise ValueError(f'{len(gradients)} gradients for {self._size} '
+                       'variables.')
+    futures = []
+    for shard, indices, version in zip(self._shards, self._indices,
+                                       versions):
+      part = wire.pack([gradients[i] for i in indices])
+      if hasattr(shard, 'futures'):  # A remote shard: all in flight at once.
+        futures.append(shard.futures.apply_gradients(part, version))
+      else:
+        futures.append(shard.apply_gradients(part, version))
+    results = [f.result() if hasattr(f, 'result') else f for f in futures]
+    return [applied for applied, _ in results]
+
+  def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
+    """The whole network's arrays for each name (a variable source)."""
+    parameters, _ = self.pull()
+    return [parameters for _ in names]

@@ -1,0 +1,104 @@
+"""Gorila's learner (Nair et al. 2015): computes DQN gradients against its
+own target network and sends them to the parameter server instead of
+applying them.
+
+Per update: pull the parameters every `parameter_pull_period` updates (and
+after a dropped gradient), refresh the target network from the pulled
+parameters every `target_update_period` updates, sample a batch, compute
+the clipped gradients of `agents.dqn.learner.DQNLoss`, push them to the
+shards (which drop them if the parameters they were computed on are more
+than `max_staleness` updates old), and write priorities back if replay is
+prioritized.
+"""
+
+import time
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from agents.common import parameter_server
+from agents.common import weights
+from agents.dqn import config as config_lib
+from agents.dqn import learner as learner_lib
+from agents.dqn import networks
+
+
+class GorilaLearner:
+  """A learner whose updates happen on the parameter server."""
+
+  def __init__(self, network: networks.QNetwork,
+               target_network: networks.QNetwork, iterator: Iterator[Any],
+               config: config_lib.GorilaConfig,
+               parameters: parameter_server.ShardedParameters,
+               priority_writer: Optional[learner_lib.PriorityWriter] = None,
+               counter: Optional[Any] = None, logger: Optional[Any] = None):
+    self._loss = learner_lib.DQNLoss(network, target_network, config)
+    self._network = network
+    self._target_network = target_network
+    self._iterator = iterator
+    self._config = config
+    self._parameters = parameters
+    self._priority_writer = priority_writer
+    self._steps = learner_lib.StepCounter(counter, config.batch_size)
+    self._logger = logger
+    # Every learner offers the seeded initial weights; the first one wins.
+    parameters.initialize(weights.get_weights(network))
+    self._versions: List[int] = []
+    self._pull(update_target=True)
+    self.num_steps = 0
+    self.pushed = 0
+    self.dropped = 0
+    self._start = None
+
+  def _pull(self, update_target: bool) -> None:
+    arrays, self._versions = self._parameters.pull()
+    weights.set_weights(self._network, arrays)
+    if update_target:
+      weights.set_weights(self._target_network, arrays)
+
+  @tf.function
+  def _gradients(self, data, probability, table_size):
+    return self._loss.gradients(data, probability, table_size)
+
+  def learn_from(self, sample: Any) -> Tuple[Dict[str, float], np.ndarray]:
+    """Computes and pushes the gradients of one batch.
+
+    Returns:
+      Metrics, and the batch's new priorities.
+    """
+    _, probability, table_size = learner_lib.sample_info(sample)
+    gradients, metrics, priority = self._gradients(sample.data, probability,
+                                                   table_size)
+    applied = self._parameters.push([g.numpy() for g in gradients],
+                                    self._versions)
+    self.pushed += 1
+    stale = not all(applied)
+    self.dropped += stale
+    self.num_steps += 1
+    config = self._config
+    refresh_target = self.num_steps % config.target_update_period == 0
+    if stale or refresh_target or (
+        self.num_steps % config.parameter_pull_period == 0):
+      self._pull(update_target=refresh_target)
+    return {k: float(v) for k, v in metrics.items()}, priority.numpy()
+
+  def step(self) -> None:
+    sample = next(self._iterator)
+    if self._start is None:
+      self._start = time.time()
+    metrics, priority = self.learn_from(sample)
+    if self._priority_writer is not None:
+      self._priority_writer.write(learner_lib.sample_info(sample)[0],
+                                  priority)
+    self._steps.add()
+    if self._logger is not None:
+      elapsed = max(time.time() - self._start, 1e-6)
+      metrics.update(learner_steps=self.num_steps,
+                     learner_steps_per_s=self.num_steps / elapsed,
+                     gradients_dropped=self.dropped,
+                     gradients_dropped_fraction=self.dropped / self.pushed)
+      self._logger.write(metrics)
+
+  def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
+    return [weights.get_weights(self._network) for _ in names]
