@@ -16,95 +16,36 @@ environments stepped with batched policy inference, no Launchpad, no queue.
 """
 
 import argparse
-import csv
 import datetime
 import os
-import re
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 
-import psutil
+from benchmarks import launches
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = launches.REPO
 THRESHOLDS = {'catch': 0.9, 'cartpole': 475.0}
 BUDGET_SECONDS = {'catch': 45, 'cartpole': 150}
 HPARAMS = {'catch': [], 'cartpole': ['--hparam=learning_rate=5e-4']}
 
 
-def _session_processes(session_id):
-  for process in psutil.process_iter():
-    try:
-      if os.getsid(process.pid) == session_id:
-        yield process
-    except (OSError, psutil.Error):
-      continue
-
-
-def _sample_memory(session_id, stop, peak):
-  while not stop.is_set():
-    rss = pss = 0
-    for process in _session_processes(session_id):
-      try:
-        info = process.memory_full_info()
-        rss += info.rss
-        pss += info.pss
-      except psutil.Error:
-        continue
-    peak['rss'] = max(peak['rss'], rss)
-    peak['pss'] = max(peak['pss'], pss)
-    stop.wait(1.0)
-
-
-def _read_csv(path):
-  with open(path, newline='') as f:
-    return list(csv.DictReader(f))
-
-
 def run_program(env, num_actors, budget_seconds):
   """Launches IMPALA once; returns its figures."""
-  logdir = tempfile.mkdtemp(prefix=f'bench_{env}_{num_actors}_')
-  args = [sys.executable, '-m', 'launch', '--program=impala', f'--env={env}',
-          f'--num_actors={num_actors}', f'--max_seconds={budget_seconds}',
-          f'--logdir={logdir}'] + HPARAMS[env]
-  peak = {'rss': 0, 'pss': 0}
-  stop = threading.Event()
-  with tempfile.TemporaryFile('w+') as log:
-    process = subprocess.Popen(args, cwd=REPO, stdout=log,
-                               stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    sampler = threading.Thread(target=_sample_memory,
-                               args=(process.pid, stop, peak), daemon=True)
-    sampler.start()
-    try:
-      returncode = process.wait(timeout=budget_seconds + 120)
-    finally:
-      stop.set()
-      for leftover in _session_processes(process.pid):
-        leftover.kill()
-    log.seek(0)
-    output = log.read()
-  first_steps = [float(x) for x in
-                 re.findall(r'first environment step at ([\d.]+) s', output)]
-  evaluator = _read_csv(os.path.join(logdir, 'evaluator.csv'))
-  learner = _read_csv(os.path.join(logdir, 'learner.csv'))
-  solved = [float(r['walltime_s']) for r in evaluator
-            if float(r['episode_return']) >= THRESHOLDS[env]]
-  first_step = min(first_steps) if first_steps else float('nan')
-  last = learner[-1]
-  run_seconds = float(last['walltime_s']) - first_step
+  run = launches.launch(['--program=impala', f'--env={env}',
+                         f'--num_actors={num_actors}'] + HPARAMS[env],
+                        budget_seconds)
+  evaluator = run.csv('evaluator')
+  last = run.csv('learner')[-1]
+  run_seconds = float(last['walltime_s']) - run.first_step_s
   return {
-      'env': env, 'actors': num_actors, 'exit': returncode,
+      'env': env, 'actors': num_actors, 'exit': run.returncode,
       'actor_steps_per_s': float(last['actor_steps']) / run_seconds,
       'learner_steps_per_s': float(last['learner_steps_per_s']),
       'learner_frames_per_s': float(last['learner_frames_per_s']),
-      'first_step_s': first_step,
-      'solved_s': solved[0] if solved else None,
+      'first_step_s': run.first_step_s,
+      'solved_s': run.first_return_at(THRESHOLDS[env]),
       'final_return': float(evaluator[-1]['episode_return']),
-      'peak_rss_gib': peak['rss'] / 2**30,
-      'peak_pss_gib': peak['pss'] / 2**30,
+      'peak_rss_gib': run.peak_rss_gib,
+      'peak_pss_gib': run.peak_pss_gib,
   }
 
 

@@ -101,24 +101,34 @@ class ParameterShard:
 
   def apply_gradients(self,
                       gradients: Union[wire.Packed, Sequence[np.ndarray]],
-                      version: int) -> Tuple[bool, int]:
+                      version: int, return_parameters: bool = False
+                      ) -> Tuple[bool, int, Optional[List[np.ndarray]]]:
     """Applies `gradients` computed on this shard's parameters at `version`.
 
+    Args:
+      gradients: one per variable of the shard (packed or arrays).
+      version: the shard's version the gradients were computed at.
+      return_parameters: also answer with the parameters after the update
+        (saves the pusher a separate pull).
+
     Returns:
-      (applied, the shard's version after the call). A stale gradient,
-      more than max_staleness updates behind, is dropped.
+      (applied, the shard's version after the call, its parameters or None).
+      A stale gradient, more than max_staleness updates behind, is dropped.
     """
     if not self._ready.is_set():
       raise RuntimeError('Gradients pushed to an uninitialised shard.')
     with self._lock:
-      if (self._max_staleness is not None and
-          self.version - version > self._max_staleness):
+      applied = (self._max_staleness is None or
+                 self.version - version <= self._max_staleness)
+      if applied:
+        self._optimizer.apply(wire.unpack(gradients), self._parameters)
+        self.version += 1
+        self.applied += 1
+      else:
         self.dropped += 1
-        return False, self.version
-      self._optimizer.apply(wire.unpack(gradients), self._parameters)
-      self.version += 1
-      self.applied += 1
-      return True, self.version
+      parameters = ([p.copy() for p in self._parameters]
+                    if return_parameters else None)
+      return applied, self.version, parameters
 
   def stats(self) -> Dict[str, int]:
     with self._lock:
@@ -148,57 +158,78 @@ class ShardedParameters:
       shard.initialize(indices, wire.pack([parameters[i] for i in indices]))
 
   def pull(self) -> Tuple[List[np.ndarray], List[int]]:
-    """(all arrays in network order, version of each shard)."""
+    """(all arrays in network order, version of each shard).
+
+    Waits (polling, at most WAIT_SECONDS) for the shards' initialisation.
+    """
+    deadline = time.time() + WAIT_SECONDS
+    while True:
+      answers = _call_all(self._shards, 'get_parameters',
+                          [() for _ in self._shards])
+      if all(a is not None for a in answers):
+        break
+      if time.time() > deadline:
+        raise TimeoutError(f'No learner initialised the parameter shards in '
+                           f'{WAIT_SECONDS} s.')
+      time.sleep(POLL_SECONDS)
+    self._indices = [indices for _, indices, _ in answers]
+    self._size = sum(len(i) for i in self._indices)
+    return (self._merge([arrays for _, _, arrays in answers]),
+            [version for version, _, _ in answers])
+
+  def _merge(self, parts: Sequence[Sequence[np.ndarray]]) -> List[np.ndarray]:
     parameters: Dict[int, np.ndarray] = {}
-    versions, indices = [], []
-    for shard in self._shards:
-      version, shard_indices, arrays = self._get(shard)
-      versions.append(version)
-      indices.append(shard_indices)
-      parameters.update(zip(shard_indices, arrays))
-    self._indices = indices
-    self._size = len(parameters)
+    for indices, arrays in zip(self._indices, parts):
+      parameters.update(zip(indices, arrays))
     if sorted(parameters) != list(range(self._size)):
       raise ValueError('The shards do not hold one whole network: indices '
                        f'{sorted(parameters)}.')
-    return [parameters[i] for i in range(self._size)], versions
+    return [parameters[i] for i in range(self._size)]
 
-  def _get(self, shard: Any) -> Tuple[int, List[int], List[np.ndarray]]:
-    """A shard's parameters; waits (polling) for its initialisation."""
-    deadline = time.time() + WAIT_SECONDS
-    while True:
-      answer = shard.get_parameters()
-      if answer is not None:
-        return answer
-      if time.time() > deadline:
-        raise TimeoutError(f'No learner initialised the parameter shard in '
-                           f'{WAIT_SECONDS} s.')
-      time.sleep(POLL_SECONDS)
-
-  def push(self, gradients: Sequence[np.ndarray],
-           versions: Sequence[int]) -> List[bool]:
+  def push(self, gradients: Sequence[np.ndarray], versions: Sequence[int],
+           pull: bool = False
+           ) -> Tuple[List[bool], Optional[Tuple[List[np.ndarray],
+                                                List[int]]]]:
     """Sends each shard its gradients, computed at `versions` (from pull).
 
+    Args:
+      gradients: one per variable, in network order.
+      versions: each shard's version the gradients were computed at.
+      pull: also bring back the parameters after the update, in the same
+        round trip (what `pull()` returns).
+
     Returns:
-      Whether each shard applied its part (False: dropped as stale).
+      (whether each shard applied its part (False: dropped as stale), the
+      pulled (parameters, versions) or None).
     """
     if self._indices is None:
       raise RuntimeError('push before the first pull: the split is unknown.')
     if len(gradients) != self._size:
       raise ValueError(f'{len(gradients)} gradients for {self._size} '
                        'variables.')
-    futures = []
-    for shard, indices, version in zip(self._shards, self._indices,
-                                       versions):
-      part = wire.pack([gradients[i] for i in indices])
-      if hasattr(shard, 'futures'):  # A remote shard: all in flight at once.
-        futures.append(shard.futures.apply_gradients(part, version))
-      else:
-        futures.append(shard.apply_gradients(part, version))
-    results = [f.result() if hasattr(f, 'result') else f for f in futures]
-    return [applied for applied, _ in results]
+    answers = _call_all(
+        self._shards, 'apply_gradients',
+        [(wire.pack([gradients[i] for i in indices]), version, pull)
+         for indices, version in zip(self._indices, versions)])
+    applied = [a for a, _, _ in answers]
+    if not pull:
+      return applied, None
+    return applied, (self._merge([p for _, _, p in answers]),
+                     [v for _, v, _ in answers])
 
   def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
     """The whole network's arrays for each name (a variable source)."""
     parameters, _ = self.pull()
     return [parameters for _ in names]
+
+
+def _call_all(shards: Sequence[Any], method: str,
+              args: Sequence[Tuple[Any, ...]]) -> List[Any]:
+  """shard.method(*args) on every shard; remote ones all in flight at once."""
+  calls = []
+  for shard, shard_args in zip(shards, args):
+    if hasattr(shard, 'futures'):  # A Courier client (or StoppableClient).
+      calls.append(getattr(shard.futures, method)(*shard_args))
+    else:
+      calls.append(getattr(shard, method)(*shard_args))
+  return [c.result() if hasattr(c, 'result') else c for c in calls]

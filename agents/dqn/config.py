@@ -53,9 +53,10 @@ class DQNConfig:
   envs_per_actor: int = 8
   # Linear epsilon decay of the DQN actor: from epsilon_start to
   # epsilon_end over epsilon_decay_steps environment steps of that actor
-  # (paper: 1.0 -> 0.1 over 1M frames).
+  # (paper: 1.0 -> 0.1 over 1M frames; a lower floor, 0.01, left CartPole
+  # stuck near 250: too few failures near the track edges to learn from).
   epsilon_start: float = 1.0
-  epsilon_end: float = 0.01
+  epsilon_end: float = 0.1
   epsilon_decay_steps: int = 10_000
   # Epsilon of the evaluator (greedy-ish, as in the papers' 0.05 / 0.001).
   eval_epsilon: float = 0.0

@@ -2,8 +2,8 @@
 own target network and sends them to the parameter server instead of
 applying them.
 
-Per update: pull the parameters every `parameter_pull_period` updates (and
-after a dropped gradient), refresh the target network from the pulled
+Per update: pull the parameters every `parameter_pull_period` updates (in
+the same round trip as the push, and after a dropped gradient), refresh the target network from the pulled
 parameters every `target_update_period` updates, sample a batch, compute
 the clipped gradients of `agents.dqn.learner.DQNLoss`, push them to the
 shards (which drop them if the parameters they were computed on are more
@@ -52,7 +52,11 @@ class GorilaLearner:
     self._start = None
 
   def _pull(self, update_target: bool) -> None:
-    arrays, self._versions = self._parameters.pull()
+    self._set(*self._parameters.pull(), update_target=update_target)
+
+  def _set(self, arrays: List[np.ndarray], versions: List[int],
+           update_target: bool) -> None:
+    self._versions = versions
     weights.set_weights(self._network, arrays)
     if update_target:
       weights.set_weights(self._target_network, arrays)
@@ -70,17 +74,20 @@ class GorilaLearner:
     _, probability, table_size = learner_lib.sample_info(sample)
     gradients, metrics, priority = self._gradients(sample.data, probability,
                                                    table_size)
-    applied = self._parameters.push([g.numpy() for g in gradients],
-                                    self._versions)
-    self.pushed += 1
-    stale = not all(applied)
-    self.dropped += stale
     self.num_steps += 1
     config = self._config
     refresh_target = self.num_steps % config.target_update_period == 0
-    if stale or refresh_target or (
-        self.num_steps % config.parameter_pull_period == 0):
-      self._pull(update_target=refresh_target)
+    pull = refresh_target or (
+        self.num_steps % config.parameter_pull_period == 0)
+    applied, pulled = self._parameters.push(
+        [g.numpy() for g in gradients], self._versions, pull=pull)
+    self.pushed += 1
+    stale = not all(applied)
+    self.dropped += stale
+    if pulled is not None:
+      self._set(*pulled, update_target=refresh_target)
+    elif stale:  # Catch up before computing on parameters that old again.
+      self._pull(update_target=False)
     return {k: float(v) for k, v in metrics.items()}, priority.numpy()
 
   def step(self) -> None:

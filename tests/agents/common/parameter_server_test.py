@@ -55,12 +55,19 @@ class ShardedParametersTest(absltest.TestCase):
     self.assertEqual(versions_a, [0, 0])
     grads_a = [np.ones(s, np.float32) for s in SHAPES]
     grads_b = [np.full(s, 2.0, np.float32) for s in SHAPES]
-    self.assertEqual(learner_a.push(grads_a, versions_a), [True, True])
-    self.assertEqual(learner_b.push(grads_b, versions_b), [True, True])
+    self.assertEqual(learner_a.push(grads_a, versions_a)[0], [True, True])
+    self.assertEqual(learner_b.push(grads_b, versions_b)[0], [True, True])
     params, versions = learner_a.pull()
     self.assertEqual(versions, [2, 2])  # Both shards took both pushes.
     for p, s in zip(params, start):  # SGD: s - 0.1 * (1 + 2), every variable.
       np.testing.assert_allclose(p, s - 0.3, rtol=1e-6)
+    # A push can bring the new parameters back in the same round trip.
+    applied, (pushed, versions) = learner_b.push(grads_a, versions, pull=True)
+    self.assertEqual(applied, [True, True])
+    self.assertEqual(versions, [3, 3])
+    for p, s in zip(pushed, start):
+      np.testing.assert_allclose(p, s - 0.4, rtol=1e-5, atol=1e-6)
+    params = pushed
     # Network order comes back whatever the split.
     self.assertEqual([p.shape for p in params], SHAPES)
     self.assertEqual(learner_a.get_variables(['a', 'b'])[1][3].shape, (2,))
@@ -74,11 +81,11 @@ class ShardedParametersTest(absltest.TestCase):
     grads = [np.ones(s, np.float32) for s in SHAPES]
     for _ in range(2):  # Versions 2 ahead: still accepted.
       _, versions = fresh.pull()
-      fresh.push(grads, versions)
-    self.assertEqual(slow.push(grads, old_versions), [True, True])
+      fresh.push(grads, versions)[0]
+    self.assertEqual(slow.push(grads, old_versions)[0], [True, True])
     # Now 3 ahead of the slow learner's copy: dropped, nothing changes.
     before, _ = fresh.pull()
-    self.assertEqual(slow.push(grads, old_versions), [False, False])
+    self.assertEqual(slow.push(grads, old_versions)[0], [False, False])
     after, versions = fresh.pull()
     self.assertEqual(versions, [3, 3])
     for x, y in zip(before, after):
@@ -94,7 +101,7 @@ class ShardedParametersTest(absltest.TestCase):
     def learner():
       client = parameter_server.ShardedParameters(shards)
       for _ in range(50):
-        client.push(grads, client.pull()[1])
+        client.push(grads, client.pull()[1])[0]
     threads = [threading.Thread(target=learner) for _ in range(4)]
     for t in threads:
       t.start()
@@ -160,7 +167,7 @@ class CourierTest(absltest.TestCase):
       remote.initialize(_parameters())
       _, versions = remote.pull()
       self.assertEqual(remote.push([np.ones(s, np.float32) for s in SHAPES],
-                                   versions), [True, True])
+                                   versions)[0], [True, True])
       params, versions = remote.pull()
       self.assertEqual(versions, [1, 1])
       for p, s in zip(params, _parameters()):

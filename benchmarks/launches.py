@@ -1,0 +1,99 @@
+"""What every program benchmark does: launch a real program (local_mp,
+isolated) with a budget, sample the memory of all its processes every
+second, and read its logs back.
+"""
+
+import csv
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Dict, List, Sequence
+
+import psutil
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def session_processes(session_id):
+  for process in psutil.process_iter():
+    try:
+      if os.getsid(process.pid) == session_id:
+        yield process
+    except (OSError, psutil.Error):
+      continue
+
+
+def _sample_memory(session_id, stop, peak):
+  while not stop.is_set():
+    rss = pss = 0
+    for process in session_processes(session_id):
+      try:
+        info = process.memory_full_info()
+        rss += info.rss
+        pss += info.pss
+      except psutil.Error:
+        continue
+    peak['rss'] = max(peak['rss'], rss)
+    peak['pss'] = max(peak['pss'], pss)
+    stop.wait(1.0)
+
+
+def read_csv(path: str) -> List[Dict[str, str]]:
+  with open(path, newline='') as f:
+    return list(csv.DictReader(f))
+
+
+@dataclasses.dataclass
+class Run:
+  """One finished launch."""
+  returncode: int
+  output: str
+  logdir: str
+  peak_rss_gib: float
+  peak_pss_gib: float
+
+  def csv(self, label: str) -> List[Dict[str, str]]:
+    return read_csv(os.path.join(self.logdir, f'{label}.csv'))
+
+  @property
+  def first_step_s(self) -> float:
+    found = [float(x) for x in re.findall(
+        r'first environment step at ([\d.]+) s', self.output)]
+    return min(found) if found else float('nan')
+
+  def first_return_at(self, threshold: float):
+    """Seconds from launch to the first evaluator round >= threshold."""
+    for row in self.csv('evaluator'):
+      if float(row['episode_return']) >= threshold:
+        return float(row['walltime_s'])
+    return None
+
+
+def launch(flags: Sequence[str], budget_seconds: float) -> Run:
+  """Runs `python -m launch <flags> --max_seconds=budget --logdir=...`."""
+  logdir = tempfile.mkdtemp(prefix='bench_')
+  args = [sys.executable, '-m', 'launch', f'--max_seconds={budget_seconds}',
+          f'--logdir={logdir}'] + list(flags)
+  peak = {'rss': 0, 'pss': 0}
+  stop = threading.Event()
+  with tempfile.TemporaryFile('w+') as log:
+    process = subprocess.Popen(args, cwd=REPO, stdout=log,
+                               stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    sampler = threading.Thread(target=_sample_memory,
+                               args=(process.pid, stop, peak), daemon=True)
+    sampler.start()
+    try:
+      returncode = process.wait(timeout=budget_seconds + 120)
+    finally:
+      stop.set()
+      for leftover in session_processes(process.pid):
+        leftover.kill()
+    log.seek(0)
+    output = log.read()
+  return Run(returncode, output, logdir, peak['rss'] / 2**30,
+             peak['pss'] / 2**30)
