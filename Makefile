@@ -35,6 +35,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.impala
+	$(PY) -m benchmarks.dqn_family
 
 clean-venv:
 	rm -rf $(VENV)

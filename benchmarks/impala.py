@@ -15,14 +15,10 @@ environments stepped with batched policy inference, no Launchpad, no queue.
 `--record` appends the table to benchmarks/results.md.
 """
 
-import argparse
-import datetime
-import os
 import time
 
 from benchmarks import launches
 
-REPO = launches.REPO
 THRESHOLDS = {'catch': 0.9, 'cartpole': 475.0}
 BUDGET_SECONDS = {'catch': 45, 'cartpole': 150}
 HPARAMS = {'catch': [], 'cartpole': ['--hparam=learning_rate=5e-4']}
@@ -97,12 +93,7 @@ def _table(results, ceilings):
 
 
 def main():
-  parser = argparse.ArgumentParser()
-  parser.add_argument('--quick', action='store_true',
-                      help='Catch only, 2 actors.')
-  parser.add_argument('--record', action='store_true',
-                      help='Append the table to benchmarks/results.md.')
-  args = parser.parse_args()
+  args = launches.parse_args('Catch only, 2 actors.')
   cases = ([('catch', 2)] if args.quick else
            [('catch', 1), ('catch', 2), ('cartpole', 1), ('cartpole', 2)])
   results = []
@@ -114,9 +105,7 @@ def main():
   table = _table(results, ceilings)
   print(table)
   if args.record:
-    with open(os.path.join(REPO, 'benchmarks', 'results.md'), 'a') as f:
-      f.write(f'\n### IMPALA, {datetime.date.today()}, {os.cpu_count()} cores'
-              f'\n\n{table}\n')
+    launches.record('IMPALA', table)
 
 
 if __name__ == '__main__':

@@ -3,8 +3,10 @@ isolated) with a budget, sample the memory of all its processes every
 second, and read its logs back.
 """
 
+import argparse
 import csv
 import dataclasses
+import datetime
 import os
 import re
 import subprocess
@@ -97,3 +99,19 @@ def launch(flags: Sequence[str], budget_seconds: float) -> Run:
     output = log.read()
   return Run(returncode, output, logdir, peak['rss'] / 2**30,
              peak['pss'] / 2**30)
+
+
+def parse_args(quick_help: str) -> argparse.Namespace:
+  """The flags every benchmark takes: --quick and --record."""
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--quick', action='store_true', help=quick_help)
+  parser.add_argument('--record', action='store_true',
+                      help='Append the figures to benchmarks/results.md.')
+  return parser.parse_args()
+
+
+def record(title: str, text: str) -> None:
+  """Appends `text` under a dated heading to benchmarks/results.md."""
+  with open(os.path.join(REPO, 'benchmarks', 'results.md'), 'a') as f:
+    f.write(f'\n### {title}, {datetime.date.today()}, {os.cpu_count()} '
+            f'cores\n\n{text}\n')

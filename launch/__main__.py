@@ -33,9 +33,13 @@ _MAX_ACTOR_STEPS = flags.DEFINE_integer('max_actor_steps', None,
                                         'Budget: environment steps.')
 _MAX_LEARNER_STEPS = flags.DEFINE_integer('max_learner_steps', None,
                                           'Budget: learner updates.')
+_COLOCATE = flags.DEFINE_list(
+    'colocate', None, 'Sets of node groups, each run as threads of one '
+    "process (local_mp): groups joined by '+', sets by ',', e.g. "
+    'replay+learner+counter+variable_server+evaluator,actor.')
 _TARGET_RETURN = flags.DEFINE_float(
-    'target_return', None, 'Stop early once an evaluator round reaches this '
-    'mean return (needs one of the --max_* budgets too).')
+    'target_return', None, 'Stop early once the mean return of the last 3 '
+    'evaluator rounds reaches this (needs one of the --max_* budgets too).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Run seed.')
 _LAUNCH_TYPE = flags.DEFINE_string('launch_type', 'local_mp',
                                    'local_mp | local_mt | test_mt.')
@@ -78,7 +82,7 @@ _FLAG_TO_FIELD = {
     'program': 'program', 'env': 'environment', 'num_actors': 'num_actors',
     'max_seconds': 'max_seconds', 'max_actor_steps': 'max_actor_steps',
     'max_learner_steps': 'max_learner_steps', 'seed': 'seed',
-    'target_return': 'target_return',
+    'target_return': 'target_return', 'colocate': 'colocate',
     'launch_type': 'launch_type', 'logdir': 'logdir',
     'isolate_network': 'isolate_network',
 }
@@ -100,6 +104,9 @@ def _launch_config():
   given = {field: flags.FLAGS[name].value
            for name, field in _FLAG_TO_FIELD.items()
            if flags.FLAGS[name].present}
+  if 'colocate' in given:
+    from launch import colocation  # pylint: disable=g-import-not-at-top
+    given['colocate'] = colocation.parse(given['colocate'])
   hparams = {}
   for item in _HPARAM.value:
     if '=' not in item:
@@ -111,6 +118,9 @@ def _launch_config():
   else:
     defaults = {field: flags.FLAGS[name].value
                 for name, field in _FLAG_TO_FIELD.items()}
+    defaults.update(given)
+    if defaults['colocate'] is None:
+      defaults['colocate'] = ()
     launch = config_lib.LaunchConfig(**defaults)
   if hparams:
     launch = dataclasses.replace(

@@ -19,6 +19,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from agents.common import budget as budget_lib
 from agents.common import environments
+from launch import colocation
 import programs
 
 LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt')
@@ -44,6 +45,11 @@ class LaunchConfig:
   isolate_network: bool = True
   # Agent hyperparameters by name, overriding the config class's defaults.
   hparams: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  # Sets of node groups, each run as threads of one process (local_mp),
+  # e.g. [["replay", "learner", "counter", "variable_server", "evaluator"],
+  # ["actor"]]: fewer TensorFlow processes, less memory and start-up; see
+  # colocation.py. CLI: --colocate=replay+learner+counter,actor.
+  colocate: Tuple[Tuple[str, ...], ...] = ()
   # Per node group, for local_mp: {"env": {VAR: value}}.
   resources: Mapping[str, Mapping[str, Any]] = dataclasses.field(
       default_factory=dict)
@@ -143,6 +149,14 @@ def build(launch: LaunchConfig,
   program = make_program(agent_config, launch.environment,
                          num_actors=launch.num_actors, budget=budget,
                          logdir=launch.logdir, start_time=start_time)
+  if launch.colocate:
+    if launch.launch_type != 'local_mp':
+      raise ValueError(f'colocate={launch.colocate} but launch_type='
+                       f'{launch.launch_type!r}; colocation applies to '
+                       'local_mp only (threaded launches share one process '
+                       'already).')
+    program = colocation.colocate(
+        program, [tuple(groups) for groups in launch.colocate])
   local_resources = _local_resources(launch, tuple(program.groups))
   resolved = dataclasses.asdict(launch)
   resolved['hparams'] = dataclasses.asdict(agent_config)

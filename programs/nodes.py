@@ -8,6 +8,7 @@ the node's own process. Nodes that have nothing to compute (counter,
 variable server) never import TensorFlow, which keeps their processes small.
 """
 
+import collections
 from concurrent import futures
 import faulthandler
 import functools
@@ -404,12 +405,15 @@ class Evaluator:
   @guarded
   def run(self) -> None:
     stop = lp.stop_event()
+    recent = collections.deque(maxlen=budget_lib.TARGET_ROUNDS)
     while not stop.wait(self._period):
       episode_return = self.evaluate(stop.is_set)
       if stop.is_set():
         break
       self._logger.write({'episode_return': episode_return}, force=True)
-      reason = self._budget and self._budget.return_reached(episode_return)
+      recent.append(episode_return)
+      reason = (self._budget and len(recent) == recent.maxlen and
+                self._budget.return_reached(sum(recent) / len(recent)))
       if reason:
         print(f'[evaluator] budget reached ({reason}) after '
               f'{time.time() - self._start_time:.1f} s; stopping the '

@@ -3,6 +3,10 @@
 import dataclasses
 from typing import Mapping, Optional
 
+# target_return is compared with the mean of this many evaluator rounds, so
+# that one lucky round does not end a run.
+TARGET_ROUNDS = 3
+
 
 @dataclasses.dataclass(frozen=True)
 class Budget:
@@ -11,9 +15,9 @@ class Budget:
   max_seconds: Optional[float] = None  # Wall-clock seconds since launch.
   max_actor_steps: Optional[int] = None  # Environment steps, all actors.
   max_learner_steps: Optional[int] = None  # Learner updates.
-  # Stop early once an evaluator round's mean return reaches this (like
-  # RLlib's `stop={"episode_reward_mean": ...}`); not a limit on its own:
-  # a run that never learns must still end.
+  # Stop early once the mean return of the last TARGET_ROUNDS evaluator
+  # rounds reaches this (like RLlib's `stop={"episode_reward_mean": ...}`);
+  # not a limit on its own: a run that never learns must still end.
   target_return: Optional[float] = None
 
   def __post_init__(self):
@@ -28,7 +32,8 @@ class Budget:
         raise ValueError(f'Budget.{name}={value} must be > 0.')
 
   def return_reached(self, episode_return: float) -> Optional[str]:
-    """'target_return=X' if an evaluator's mean return reached it."""
+    """'target_return=X' if `episode_return` (a smoothed evaluator mean)
+    reached it."""
     if self.target_return is not None and episode_return >= self.target_return:
       return f'target_return={self.target_return}'
     return None

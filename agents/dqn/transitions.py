@@ -29,6 +29,9 @@ from agents.common import replay as replay_lib
 from agents.dqn import config as config_lib
 
 REPLAY_TABLE = 'replay'
+# Items a writer sends before it waits for Reverb's confirmation; Reverb
+# warns ("pending items is alarmingly high") past about 50.
+FLUSH_ITEMS = 32
 FIELDS = ('observation', 'action', 'reward', 'discount', 'next_observation')
 Transitions = Dict[str, np.ndarray]  # FIELDS -> [M, ...]
 
@@ -191,12 +194,16 @@ class TransitionWriter:
     count = len(columns[1])
     if priorities is None:
       priorities = np.ones(count)
-    for row, priority in zip(zip(*columns), priorities.tolist()):
+    for i, (row, priority) in enumerate(zip(zip(*columns),
+                                            priorities.tolist())):
       self._writer.append(dict(zip(FIELDS, row)))
       history = self._writer.history
       self._writer.create_item(
           self._table, priority=priority,
           trajectory={k: history[k][-1] for k in FIELDS})
+      if (i + 1) % FLUSH_ITEMS == 0 and not replay_lib.flush(
+          self._writer, self._should_stop):
+        return False
     return replay_lib.flush(self._writer, self._should_stop)
 
   def close(self) -> None:

@@ -26,12 +26,20 @@ class BuildTest(parameterized.TestCase):
     self.assertEqual(built.resolved['hparams']['batch_size'], 32)
 
   @parameterized.named_parameters(
-      ('program', dict(program='a9c'), r"program='a9c'; known programs: impala"),
+      ('program', dict(program='a9c'),
+       r"program='a9c'; known programs: apex, dqn, gorila, impala"),
       ('environment', dict(environment='pong'), r"Unknown environment 'pong'"),
       ('actors', dict(num_actors=0), r'num_actors=0 must be an int >= 1'),
       ('launch_type', dict(launch_type='slurm'),
        r"launch_type='slurm'; allowed: local_mp, local_mt, test_mt"),
       ('no_budget', dict(max_seconds=None), r'Budget needs at least one of'),
+      ('target_return_alone', dict(max_seconds=None, target_return=400.0),
+       r'Budget needs at least one of'),
+      ('gorila_bundled', dict(program='gorila', environment='cartpole',
+                              hparams={'replay_mode': 'bundled'}),
+       r'num_learners=1 must equal num_actors=2'),
+      ('apex_hparam', dict(program='apex', hparams={'prioritized': 'false'}),
+       r'ApexConfig.prioritized must be True'),
       ('negative_budget', dict(max_actor_steps=-5),
        r'Budget.max_actor_steps=-5 must be > 0'),
       ('unknown_hparam', dict(hparams={'learnin_rate': '0.1'}),
@@ -45,6 +53,15 @@ class BuildTest(parameterized.TestCase):
        r'counter, replay, learner'),
       ('resource_key', dict(resources={'learner': {'cpus': 4}}),
        r"resources\['learner'\] has unknown key\(s\) \['cpus'\]; allowed: env"),
+      ('colocate_unknown', dict(colocate=(('learner', 'cacher'),)),
+       r"colocate names group\(s\) \['cacher'\]"),
+      ('colocate_one', dict(colocate=(('learner',),)), r'holds one node'),
+      ('colocate_twice', dict(colocate=(('learner', 'replay'),
+                                        ('replay', 'counter'))),
+       r"group\(s\) \['replay'\] in two sets"),
+      ('colocate_threads', dict(colocate=(('learner', 'replay'),),
+                                launch_type='local_mt'),
+       r'colocation applies to local_mp only'),
       ('resource_launch_type',
        dict(resources={'learner': {'env': {}}}, launch_type='local_mt'),
        r'per-group resources apply to local_mp only'),
@@ -52,6 +69,31 @@ class BuildTest(parameterized.TestCase):
   def test_bad_input_names_the_field(self, fields, message):
     with self.assertRaisesRegex(ValueError, message):
       _build(**fields)
+
+  def test_colocation_merges_groups(self):
+    built = _build(program='apex', environment='cartpole', num_actors=3,
+                   colocate=(('replay', 'learner', 'counter',
+                              'variable_server', 'evaluator'), ('actor',)))
+    groups = {g: len(n) for g, n in built.program.groups.items()}
+    self.assertEqual(groups, {
+        'replay+learner+counter+variable_server+evaluator': 1, 'actor': 1})
+    (node,) = built.program.groups[
+        'replay+learner+counter+variable_server+evaluator']
+    self.assertLen(node.nodes, 5)
+    self.assertLen(built.program.groups['actor'][0].nodes, 3)
+    from launch import colocation  # pylint: disable=g-import-not-at-top
+    self.assertEqual(colocation.parse(['replay+learner', 'actor']),
+                     (('replay', 'learner'), ('actor',)))
+
+  def test_dqn_family_programs_build(self):
+    for program, groups in (('dqn', 6), ('apex', 6), ('gorila', 6)):
+      built = _build(program=program, environment='cartpole',
+                     target_return=475.0,
+                     hparams={'n_step': '5', 'hidden_sizes': '64,64'})
+      self.assertLen(built.program.groups, groups)
+      self.assertEqual(built.agent_config.n_step, 5)
+      self.assertEqual(built.agent_config.hidden_sizes, (64, 64))
+      self.assertEqual(built.budget.target_return, 475.0)
 
   def test_hparams_are_parsed_by_type(self):
     built = _build(hparams={'learning_rate': '0.01', 'hidden_sizes': '32,16',

@@ -1,9 +1,9 @@
 """Seeded learning: DQN, Ape-X and Gorila reach a mean evaluator return of
 400 on CartPole-v1 as local_mp programs.
 
-Random play scores about 22. Each launch stops itself as soon as an
-evaluator round (16 greedy episodes) reaches 400 (`--target_return`), so the
-budget (150 s, several times what the defaults need on 2 cores, see
+Random play scores about 22. Each launch stops itself as soon as the mean
+of its last three evaluator rounds (16 greedy episodes each) reaches 400
+(`--target_return`), so the budget (150 s, several times what the defaults need on 2 cores, see
 benchmarks/results.md) only matters when something is wrong.
 """
 
@@ -44,8 +44,8 @@ class CartPoleTest(parameterized.TestCase):
       returns = [float(row['episode_return']) for row in evaluator]
       times = [float(row['walltime_s']) for row in evaluator]
       print(f'{program} evaluator returns:', list(zip(times, returns)))
-      self.assertLess(returns[0], 100.0)  # It starts near random play...
-      self.assertGreaterEqual(max(returns), TARGET)  # ...and learns.
+      self.assertGreaterEqual(len(returns), 3)
+      self.assertGreaterEqual(sum(returns[-3:]) / 3, TARGET)
       self.assertIn(f'budget reached (target_return={TARGET})',
                     launch.output())
       learner = read_csv(os.path.join(logdir, 'learner.csv'))
