@@ -20,6 +20,7 @@ batch, as the Ape-X learner does.
 `--record` appends both tables to benchmarks/results.md.
 """
 
+import os
 import re
 import time
 
@@ -44,6 +45,9 @@ def run_program(program, num_actors, colocate):
   if colocate:
     flags.append(f'--colocate={colocate}')
   run = launches.launch(flags, BUDGET_SECONDS)
+  if not os.path.exists(os.path.join(run.logdir, 'learner.csv')):
+    raise RuntimeError(f'{flags} exited {run.returncode} without a learner '
+                       f'log:\n{run.output[-3000:]}')
   learner = run.csv('learner')
   last = learner[-1]
   end = float(last['walltime_s'])

@@ -11,9 +11,23 @@ node objects run, in threads. Chosen per launch (`LaunchConfig.colocate`),
 so the program graphs stay the same.
 """
 
+import importlib
 from typing import Sequence
 
 import launchpad as lp
+
+# Imported once before the threads start: first imports of large packages
+# from several threads at once are where CPython's import machinery races.
+PREIMPORTS = ('tensorflow', 'reverb', 'gymnasium.envs.classic_control')
+
+
+class ColocatedNodes(lp.MultiThreadingColocation):
+  """MultiThreadingColocation that imports PREIMPORTS before its threads."""
+
+  def run(self):
+    for module in PREIMPORTS:
+      importlib.import_module(module)
+    return super().run()
 
 
 def parse(text_items: Sequence[str]) -> tuple:
@@ -51,6 +65,6 @@ def colocate(program: lp.Program,
         merged.add_node(node, label=label)
   for groups in sets:
     inner = [node for g in groups for node in program.groups[g]]
-    merged.add_node(lp.MultiThreadingColocation(inner),
+    merged.add_node(ColocatedNodes(inner),
                     label='+'.join(groups))
   return merged

@@ -150,6 +150,7 @@ def make_batched_environment(name: str, num_envs: int,
     ValueError: `name` is unknown or has continuous actions.
   """
   environments.validate_name(name)
-  if name == 'cartpole':
-    return BatchedCartPole(num_envs, seed)
-  return BatchedEnvironment(name, num_envs, seed)
+  with environments.CONSTRUCTION_LOCK:  # Re-entrant: the loop takes it too.
+    if name == 'cartpole':
+      return BatchedCartPole(num_envs, seed)
+    return BatchedEnvironment(name, num_envs, seed)

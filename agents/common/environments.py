@@ -13,6 +13,7 @@ through `actor_seed` so two actors never play the same episodes and a run is
 reproducible.
 """
 
+import threading
 from typing import Any, Dict, Tuple
 
 import dm_env
@@ -57,6 +58,13 @@ def validate_name(name: str) -> None:
       '(dm_control tasks such as cartpole/swingup, walker/walk).')
 
 
+# Environments are built under this lock: nodes colocated as threads of one
+# process (launch/colocation.py) build theirs at the same moment, and
+# gymnasium's lazy imports of its environment modules are not thread-safe
+# (seen: KeyError: 'gymnasium.envs.classic_control' in a colocated launch).
+CONSTRUCTION_LOCK = threading.RLock()
+
+
 def make_environment(name: str, seed: int = 0) -> dm_env.Environment:
   """Returns the environment called `name`, seeded, with float32 observations.
 
@@ -68,6 +76,11 @@ def make_environment(name: str, seed: int = 0) -> dm_env.Environment:
     ValueError: `name` is unknown; the message lists the known names.
   """
   validate_name(name)
+  with CONSTRUCTION_LOCK:
+    return _make_environment(name, seed)
+
+
+def _make_environment(name: str, seed: int) -> dm_env.Environment:
   if name == 'catch':
     from bsuite.environments import catch  # pylint: disable=g-import-not-at-top
     return Float32Observations(catch.Catch(seed=seed))

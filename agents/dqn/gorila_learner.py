@@ -14,6 +14,7 @@ prioritized.
 import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import acme
 import numpy as np
 import tensorflow as tf
 
@@ -24,7 +25,7 @@ from agents.dqn import learner as learner_lib
 from agents.dqn import networks
 
 
-class GorilaLearner:
+class GorilaLearner(acme.core.Learner):
   """A learner whose updates happen on the parameter server."""
 
   def __init__(self, network: networks.QNetwork,

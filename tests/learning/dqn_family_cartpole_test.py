@@ -30,14 +30,18 @@ def read_csv(path):
 
 class CartPoleTest(parameterized.TestCase):
 
-  @parameterized.parameters(('dqn', 1), ('apex', 2), ('gorila', 2))
-  def test_reaches_400_and_exits_cleanly(self, program, num_actors):
+  # Ape-X runs from its launch config: every node in one process
+  # (colocation), the layout that meets the memory target.
+  @parameterized.parameters(
+      ('dqn', ['--program=dqn', '--num_actors=1']),
+      ('apex', ['--config=launch/configs/apex_cartpole.json']),
+      ('gorila', ['--program=gorila', '--num_actors=2']))
+  def test_reaches_400_and_exits_cleanly(self, program, flags):
     with tempfile.TemporaryDirectory() as logdir:
-      with helpers.Launch([f'--program={program}', '--env=cartpole',
-                           f'--num_actors={num_actors}', '--seed=1',
-                           f'--max_seconds={BUDGET_SECONDS}',
-                           f'--target_return={TARGET}',
-                           f'--logdir={logdir}'], 400) as launch:
+      with helpers.Launch(flags + ['--env=cartpole', '--seed=1',
+                                   f'--max_seconds={BUDGET_SECONDS}',
+                                   f'--target_return={TARGET}',
+                                   f'--logdir={logdir}'], 400) as launch:
         self.assertEqual(launch.wait(), 0, launch.output()[-4000:])
         self.assertEmpty(launch.leftovers(), 'processes left behind')
       evaluator = read_csv(os.path.join(logdir, 'evaluator.csv'))
