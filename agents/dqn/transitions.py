@@ -12,11 +12,11 @@ One replay item is one transition (so that each has its own priority):
   next_observation  [...] float32   x_e, e = min(s + n, end of episode)
 
 `NStepAccumulator` does for a batch of environments in NumPy what acme's
-`NStepTransitionAdder` does for one: the adder writes to Reverb per
-environment step and per environment (one trajectory writer each), which on
-a batched actor costs a Python round per environment per step; here the
-returns of all environments are computed together and the actor inserts the
-finished transitions in batches, after computing their priorities.
+`NStepTransitionAdder` does for one (that adder does not run with the
+pinned dm-reverb 0.7.2: it passes `get_signature_timeout_ms` to
+`trajectory_writer`). The returns of all environments are computed together
+and the actor inserts the finished transitions in batches, after computing
+their priorities.
 """
 
 from typing import Any, Callable, Dict, List, Optional, Sequence
