@@ -363,6 +363,8 @@ class Evaluator:
   It sleeps between rounds so that it does not take CPU from the actors.
   `make_actor(environment=, variable_source=)` returns a batched actor that
   records nothing; `actor.update(wait=True)` fetches the latest variables.
+  With a `budget` that has a target_return, it stops the program once the
+  mean of its last budget.TARGET_ROUNDS rounds reaches it.
   """
 
   @guarded
