@@ -3,8 +3,9 @@
 
 Random play scores about 22. Each launch stops itself as soon as the mean
 of its last three evaluator rounds (16 greedy episodes each) reaches 400
-(`--target_return`), so the budget (150 s, several times what the defaults need on 2 cores, see
-benchmarks/results.md) only matters when something is wrong.
+(`--target_return`), so the budget (240 s, about three times the slowest
+run seen on 2 cores, Gorila at ~90 s; benchmarks/results.md) only matters
+when something is wrong.
 """
 
 import csv
@@ -20,7 +21,7 @@ from tests import helpers
 pytestmark = [pytest.mark.learning, pytest.mark.launch]
 
 TARGET = 400.0
-BUDGET_SECONDS = 150
+BUDGET_SECONDS = 240
 
 
 def read_csv(path):
@@ -41,7 +42,7 @@ class CartPoleTest(parameterized.TestCase):
       with helpers.Launch(flags + ['--env=cartpole', '--seed=1',
                                    f'--max_seconds={BUDGET_SECONDS}',
                                    f'--target_return={TARGET}',
-                                   f'--logdir={logdir}'], 400) as launch:
+                                   f'--logdir={logdir}'], 420) as launch:
         self.assertEqual(launch.wait(), 0, launch.output()[-4000:])
         self.assertEmpty(launch.leftovers(), 'processes left behind')
       evaluator = read_csv(os.path.join(logdir, 'evaluator.csv'))
