@@ -16,7 +16,7 @@ import TensorFlow there (see `programs.impala`).
 
 import functools
 import time
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import launchpad as lp
 
@@ -64,10 +64,13 @@ def make_actor(environment: Any, variable_source: Any, replay: Any = None,
                       seed=seed, environment=environment)
 
 
-def make_learner(replay: Any, counter: Any, *,
-                 config: config_lib.DQNConfig, environment_name: str,
-                 logdir: Optional[str], start_time: float) -> Any:
-  """The learner, sampling from the replay table."""
+def learner_inputs(replay: Any, counter: Any, *,
+                   config: config_lib.DQNConfig, environment_name: str,
+                   logdir: Optional[str], start_time: float,
+                   log: bool = True) -> Dict[str, Any]:
+  """What every DQN-family learner takes, built in the learner's process:
+  online and target networks, the replay iterator, the priority writer
+  (prioritized replay), the counter and the logger (None unless `log`)."""
   from acme import datasets  # pylint: disable=g-import-not-at-top
   from agents import dqn  # pylint: disable=g-import-not-at-top
   from agents.common import replay as replay_lib  # pylint: disable=g-import-not-at-top
@@ -83,14 +86,22 @@ def make_learner(replay: Any, counter: Any, *,
   if config.prioritized:
     priority_writer = learner_lib.PriorityWriter(replay, dqn.REPLAY_TABLE)
   remote_counter = nodes.RemoteCounter(counter)  # Stoppable (LearnerRunner).
-  table_rates = replay_lib.TableRates(replay, dqn.REPLAY_TABLE)
-  logger = loggers.NodeLogger(
-      'learner', logdir, start_time, config.log_period_seconds,
-      step_key='learner_steps',
-      counts_fn=lambda: {**remote_counter.get_counts(), **table_rates()})
-  return dqn.DQNLearner(make(), make(), iter(dataset), config,
-                        priority_writer=priority_writer,
-                        counter=remote_counter, logger=logger)
+  logger = None
+  if log:
+    table_rates = replay_lib.TableRates(replay, dqn.REPLAY_TABLE)
+    logger = loggers.NodeLogger(
+        'learner', logdir, start_time, config.log_period_seconds,
+        step_key='learner_steps',
+        counts_fn=lambda: {**remote_counter.get_counts(), **table_rates()})
+  return dict(network=make(), target_network=make(), iterator=iter(dataset),
+              config=config, priority_writer=priority_writer,
+              counter=remote_counter, logger=logger)
+
+
+def make_learner(replay: Any, counter: Any, **kwargs: Any) -> Any:
+  """The DQN/Ape-X learner, sampling from the replay table."""
+  from agents import dqn  # pylint: disable=g-import-not-at-top
+  return dqn.DQNLearner(**learner_inputs(replay, counter, **kwargs))
 
 
 def replay_tables(observation_shape: Any,
@@ -112,36 +123,33 @@ def add_actors(program: lp.Program, config: config_lib.DQNConfig,
                variable_source: Any, replays: Sequence[Any], counter: Any,
                logdir: Optional[str], start_time: float) -> None:
   """Actor i explores with epsilons[i] and writes to replays[i]."""
-  with program.group('actor'):
-    for actor_id, (epsilon, replay) in enumerate(zip(epsilons, replays)):
-      seed = environments.actor_seed(config.seed, actor_id)
-      program.add_node(lp.PyClassNode(
-          nodes.ActorRunner,
-          make_actor=functools.partial(make_actor, config=config, seed=seed,
-                                       epsilon=epsilon),
-          environment_name=environment_name,
-          num_envs=config.envs_per_actor, seed=seed,
-          variable_source=variable_source, replay=replay, counter=counter,
-          logdir=logdir, start_time=start_time,
-          log_period_seconds=config.log_period_seconds,
-          log=actor_id == 0))
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(len(epsilons))]
+  nodes.add_actors(
+      program,
+      make_actors=[functools.partial(make_actor, config=config, seed=seed,
+                                     epsilon=epsilon)
+                   for seed, epsilon in zip(seeds, epsilons)],
+      seeds=seeds, environment_name=environment_name,
+      num_envs=config.envs_per_actor, variable_source=variable_source,
+      replays=replays, counter=counter, logdir=logdir, start_time=start_time,
+      log_period_seconds=config.log_period_seconds)
 
 
 def add_evaluator(program: lp.Program, config: config_lib.DQNConfig,
                   environment_name: str, num_actors: int,
                   variable_source: Any, counter: Any, logdir: Optional[str],
                   start_time: float, budget: budget_lib.Budget) -> None:
-  with program.group('evaluator'):
-    eval_seed = environments.actor_seed(config.seed, num_actors)
-    program.add_node(lp.PyClassNode(
-        nodes.Evaluator,
-        make_actor=functools.partial(make_actor, config=config,
-                                     seed=eval_seed,
-                                     epsilon=config.eval_epsilon),
-        environment_name=environment_name, num_episodes=config.eval_episodes,
-        seed=eval_seed, variable_source=variable_source, counter=counter,
-        logdir=logdir, start_time=start_time,
-        period_seconds=config.eval_period_seconds, budget=budget))
+  """A greedy (config.eval_epsilon) evaluator seeded after the actors."""
+  seed = environments.actor_seed(config.seed, num_actors)
+  nodes.add_evaluator(
+      program,
+      make_actor=functools.partial(make_actor, config=config, seed=seed,
+                                   epsilon=config.eval_epsilon),
+      seed=seed, environment_name=environment_name,
+      num_episodes=config.eval_episodes, variable_source=variable_source,
+      counter=counter, logdir=logdir, start_time=start_time,
+      period_seconds=config.eval_period_seconds, budget=budget)
 
 
 def build_replay_program(name: str, config: config_lib.DQNConfig,
@@ -154,26 +162,15 @@ def build_replay_program(name: str, config: config_lib.DQNConfig,
   start_time = time.time() if start_time is None else start_time
   program = lp.Program(name)
 
-  with program.group('counter'):
-    counter = program.add_node(nodes.build_counter(budget, start_time))
-  counter = nodes.bounded(counter)
-
-  with program.group('replay'):
-    replay = program.add_node(lp.ReverbNode(functools.partial(
-        replay_tables, spec['observation_shape'], config)))
-
-  with program.group('learner'):
-    learner = program.add_node(lp.CourierNode(
-        nodes.LearnerRunner,
-        make_learner=functools.partial(
-            make_learner, config=config, environment_name=environment_name,
-            logdir=logdir, start_time=start_time),
-        replay=replay, counter=counter))
-
-  with program.group('variable_server'):
-    variable_server = program.add_node(nodes.build_variable_server(
-        learner, VARIABLE_NAMES, config.variable_refresh_seconds))
-  variable_server = nodes.bounded(variable_server)
+  counter, replay, variable_server = nodes.add_learner_core(
+      program, budget=budget, start_time=start_time,
+      tables=functools.partial(replay_tables, spec['observation_shape'],
+                               config),
+      make_learner=functools.partial(
+          make_learner, config=config, environment_name=environment_name,
+          logdir=logdir, start_time=start_time),
+      variable_names=VARIABLE_NAMES,
+      refresh_seconds=config.variable_refresh_seconds)
 
   add_actors(program, config, environment_name, epsilons, variable_server,
              [replay] * len(epsilons), counter, logdir, start_time)

@@ -24,46 +24,19 @@ from typing import Any, Optional, Sequence
 import launchpad as lp
 
 from agents.common import budget as budget_lib
-from agents.common import environments
-from agents.common import loggers
 from agents.dqn import config as config_lib
 from programs import dqn
 from programs import nodes
 
 
-def make_learner(replay: Any, counter: Any, shards: Sequence[Any], *,
-                 config: config_lib.GorilaConfig, environment_name: str,
-                 logdir: Optional[str], start_time: float,
-                 log: bool) -> Any:
+def make_learner(replay: Any, counter: Any, shards: Sequence[Any],
+                 **kwargs: Any) -> Any:
   """A Gorila learner sampling `replay` and pushing to `shards`."""
-  from acme import datasets  # pylint: disable=g-import-not-at-top
   from agents import dqn as dqn_agent  # pylint: disable=g-import-not-at-top
   from agents.common import parameter_server  # pylint: disable=g-import-not-at-top
-  from agents.common import replay as replay_lib  # pylint: disable=g-import-not-at-top
-  from agents.dqn import learner as learner_lib  # pylint: disable=g-import-not-at-top
-  spec = environments.environment_spec(environment_name)
-  make = functools.partial(dqn_agent.make_network, spec['observation_shape'],
-                           spec['num_actions'], config)
-  dataset = datasets.make_reverb_dataset(
-      server_address=replay.server_address, batch_size=config.batch_size,
-      table=dqn_agent.REPLAY_TABLE, num_parallel_calls=1, prefetch_size=1)
-  priority_writer = None
-  if config.prioritized:
-    priority_writer = learner_lib.PriorityWriter(replay,
-                                                 dqn_agent.REPLAY_TABLE)
-  remote_counter = nodes.RemoteCounter(counter)
-  logger = None
-  if log:  # One learner logs for all.
-    table_rates = replay_lib.TableRates(replay, dqn_agent.REPLAY_TABLE)
-    logger = loggers.NodeLogger(
-        'learner', logdir, start_time, config.log_period_seconds,
-        step_key='learner_steps',
-        counts_fn=lambda: {**remote_counter.get_counts(), **table_rates()})
   return dqn_agent.GorilaLearner(
-      make(), make(), iter(dataset), config,
-      parameter_server.ShardedParameters(shards),
-      priority_writer=priority_writer, counter=remote_counter,
-      logger=logger)
+      parameters=parameter_server.ShardedParameters(shards),
+      **dqn.learner_inputs(replay, counter, **kwargs))
 
 
 def make_program(config: config_lib.GorilaConfig, environment_name: str, *,
@@ -91,9 +64,7 @@ def make_program(config: config_lib.GorilaConfig, environment_name: str, *,
   start_time = time.time() if start_time is None else start_time
   program = lp.Program('gorila')
 
-  with program.group('counter'):
-    counter = program.add_node(nodes.build_counter(budget, start_time))
-  counter = nodes.bounded(counter)
+  counter = nodes.add_counter(program, budget, start_time)
 
   with program.group('replay'):
     tables = functools.partial(dqn.replay_tables, spec['observation_shape'],

@@ -103,49 +103,32 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
   start_time = time.time() if start_time is None else start_time
   program = lp.Program('impala')
 
-  with program.group('counter'):
-    counter = program.add_node(nodes.build_counter(budget, start_time))
-  counter = nodes.bounded(counter)
+  counter, replay, variable_server = nodes.add_learner_core(
+      program, budget=budget, start_time=start_time,
+      tables=functools.partial(queue_tables, spec['observation_shape'],
+                               spec['num_actions'], config),
+      make_learner=functools.partial(
+          make_learner, config=config, environment_name=environment_name,
+          logdir=logdir, start_time=start_time),
+      variable_names=VARIABLE_NAMES,
+      refresh_seconds=config.variable_refresh_seconds)
 
-  with program.group('replay'):
-    replay = program.add_node(lp.ReverbNode(functools.partial(
-        queue_tables, spec['observation_shape'], spec['num_actions'],
-        config)))
-
-  with program.group('learner'):
-    learner = program.add_node(lp.CourierNode(
-        nodes.LearnerRunner,
-        make_learner=functools.partial(
-            make_learner, config=config, environment_name=environment_name,
-            logdir=logdir, start_time=start_time),
-        replay=replay, counter=counter))
-
-  with program.group('variable_server'):
-    variable_server = program.add_node(nodes.build_variable_server(
-        learner, VARIABLE_NAMES, config.variable_refresh_seconds))
-  variable_server = nodes.bounded(variable_server)
-
-  with program.group('actor'):
-    for actor_id in range(num_actors):
-      seed = environments.actor_seed(config.seed, actor_id)
-      program.add_node(lp.PyClassNode(
-          nodes.ActorRunner,
-          make_actor=functools.partial(make_actor, config=config, seed=seed),
-          environment_name=environment_name,
-          num_envs=config.envs_per_actor, seed=seed,
-          variable_source=variable_server, replay=replay, counter=counter,
-          logdir=logdir, start_time=start_time,
-          log_period_seconds=config.log_period_seconds,
-          log=actor_id == 0))
-
-  with program.group('evaluator'):
-    eval_seed = environments.actor_seed(config.seed, num_actors)
-    program.add_node(lp.PyClassNode(
-        nodes.Evaluator,
-        make_actor=functools.partial(make_actor, config=config,
-                                     seed=eval_seed, greedy=config.eval_greedy),
-        environment_name=environment_name, num_episodes=config.eval_episodes,
-        seed=eval_seed, variable_source=variable_server, counter=counter,
-        logdir=logdir, start_time=start_time,
-        period_seconds=config.eval_period_seconds, budget=budget))
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(num_actors + 1)]  # The last: the evaluator's.
+  nodes.add_actors(
+      program,
+      make_actors=[functools.partial(make_actor, config=config, seed=seed)
+                   for seed in seeds[:-1]],
+      seeds=seeds[:-1], environment_name=environment_name,
+      num_envs=config.envs_per_actor, variable_source=variable_server,
+      replays=[replay] * num_actors, counter=counter, logdir=logdir,
+      start_time=start_time, log_period_seconds=config.log_period_seconds)
+  nodes.add_evaluator(
+      program,
+      make_actor=functools.partial(make_actor, config=config, seed=seeds[-1],
+                                   greedy=config.eval_greedy),
+      seed=seeds[-1], environment_name=environment_name,
+      num_episodes=config.eval_episodes, variable_source=variable_server,
+      counter=counter, logdir=logdir, start_time=start_time,
+      period_seconds=config.eval_period_seconds, budget=budget)
   return program

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 from acme.utils import counting
@@ -165,6 +165,42 @@ def build_counter(budget: budget_lib.Budget,
   return lp.CourierNode(BudgetCounter, budget=budget, start_time=start_time)
 
 
+def add_counter(program: lp.Program, budget: budget_lib.Budget,
+                start_time: float) -> lp.CourierHandle:
+  """The `counter` group (with the budget watcher); a bounded handle."""
+  with program.group('counter'):
+    return bounded(program.add_node(build_counter(budget, start_time)))
+
+
+def add_learner_core(program: lp.Program, *, budget: budget_lib.Budget,
+                     start_time: float, tables: Callable[[], Any],
+                     make_learner: Callable[..., Any],
+                     variable_names: Sequence[str],
+                     refresh_seconds: float) -> Tuple[Any, Any, Any]:
+  """counter, replay, learner and variable_server of a one-learner program.
+
+  Args:
+    tables: builds the Reverb tables (picklable, runs in the replay node).
+    make_learner: `make_learner(replay=, counter=)` -> the learner.
+    variable_names: what the variable server serves.
+
+  Returns:
+    Handles (counter, replay, variable_server), counter and variable
+    server bounded.
+  """
+  counter = add_counter(program, budget, start_time)
+  with program.group('replay'):
+    replay = program.add_node(lp.ReverbNode(tables))
+  with program.group('learner'):
+    learner = program.add_node(lp.CourierNode(
+        LearnerRunner, make_learner=make_learner, replay=replay,
+        counter=counter))
+  with program.group('variable_server'):
+    variable_server = program.add_node(build_variable_server(
+        learner, variable_names, refresh_seconds))
+  return counter, replay, bounded(variable_server)
+
+
 class VariableServer:
   """Pulls variables from a source on a period and serves them to readers.
 
@@ -239,6 +275,40 @@ def build_parameter_shards(program: lp.Program, num_shards: int,
 
 
 ActorFactory = Callable[..., Any]
+
+
+def add_actors(program: lp.Program, *, make_actors: Sequence[ActorFactory],
+               seeds: Sequence[int], environment_name: str, num_envs: int,
+               variable_source: Any, replays: Sequence[Any], counter: Any,
+               logdir: Optional[str], start_time: float,
+               log_period_seconds: float) -> None:
+  """The `actor` group: actor i runs make_actors[i] (picklable, see
+  ActorRunner) on num_envs environments seeded from seeds[i] and writes to
+  replays[i]; actor 0 logs."""
+  with program.group('actor'):
+    for actor_id, (make_actor, seed, replay) in enumerate(
+        zip(make_actors, seeds, replays)):
+      program.add_node(lp.PyClassNode(
+          ActorRunner, make_actor=make_actor,
+          environment_name=environment_name, num_envs=num_envs, seed=seed,
+          variable_source=variable_source, replay=replay, counter=counter,
+          logdir=logdir, start_time=start_time,
+          log_period_seconds=log_period_seconds, log=actor_id == 0))
+
+
+def add_evaluator(program: lp.Program, *, make_actor: ActorFactory,
+                  seed: int, environment_name: str, num_episodes: int,
+                  variable_source: Any, counter: Any, logdir: Optional[str],
+                  start_time: float, period_seconds: float,
+                  budget: budget_lib.Budget) -> None:
+  """The `evaluator` group: one Evaluator node."""
+  with program.group('evaluator'):
+    program.add_node(lp.PyClassNode(
+        Evaluator, make_actor=make_actor, environment_name=environment_name,
+        num_episodes=num_episodes, seed=seed,
+        variable_source=variable_source, counter=counter, logdir=logdir,
+        start_time=start_time, period_seconds=period_seconds,
+        budget=budget))
 
 
 class ActorRunner:

@@ -13,4 +13,5 @@
   optimizers            NumPy Adam / RMSProp / SGD for parameter servers
   parameter_server      sharded parameters: shards, client, stale drops
   wire                  arrays as bytes for calls into Courier nodes
+  lazy                  package attributes that load their module on use
 """

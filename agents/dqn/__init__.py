@@ -16,8 +16,7 @@ Only the configs are imported eagerly; the rest (TensorFlow) loads on first
 use, so that the launcher and TF-free nodes read configs in ~0.1 s.
 """
 
-import importlib
-
+from agents.common import lazy
 from agents.dqn.config import ApexConfig
 from agents.dqn.config import DQNConfig
 from agents.dqn.config import GorilaConfig
@@ -39,11 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-  if name in _LAZY:
-    return getattr(importlib.import_module(_LAZY[name]), name)
-  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
-def __dir__():
-  return sorted(list(globals()) + list(_LAZY))
+__getattr__, __dir__ = lazy.attributes(__name__, globals(), _LAZY)

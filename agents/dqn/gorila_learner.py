@@ -11,10 +11,8 @@ than `max_staleness` updates old), and write priorities back if replay is
 prioritized.
 """
 
-import time
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-import acme
 import numpy as np
 import tensorflow as tf
 
@@ -25,8 +23,12 @@ from agents.dqn import learner as learner_lib
 from agents.dqn import networks
 
 
-class GorilaLearner(acme.core.Learner):
-  """A learner whose updates happen on the parameter server."""
+class GorilaLearner(learner_lib.DQNLearner):
+  """A DQN learner whose updates happen on the parameter server.
+
+  Sampling, priority write-back, counting and logging are DQNLearner's;
+  `learn_from` sends the gradients away instead of applying them.
+  """
 
   def __init__(self, network: networks.QNetwork,
                target_network: networks.QNetwork, iterator: Iterator[Any],
@@ -34,23 +36,16 @@ class GorilaLearner(acme.core.Learner):
                parameters: parameter_server.ShardedParameters,
                priority_writer: Optional[learner_lib.PriorityWriter] = None,
                counter: Optional[Any] = None, logger: Optional[Any] = None):
-    self._loss = learner_lib.DQNLoss(network, target_network, config)
-    self._network = network
-    self._target_network = target_network
-    self._iterator = iterator
-    self._config = config
+    super().__init__(network, target_network, iterator, config,
+                     priority_writer=priority_writer, counter=counter,
+                     logger=logger)
     self._parameters = parameters
-    self._priority_writer = priority_writer
-    self._steps = learner_lib.StepCounter(counter, config.batch_size)
-    self._logger = logger
     # Every learner offers the seeded initial weights; the first one wins.
     parameters.initialize(weights.get_weights(network))
     self._versions: List[int] = []
     self._pull(update_target=True)
-    self.num_steps = 0
     self.pushed = 0
     self.dropped = 0
-    self._start = None
 
   def _pull(self, update_target: bool) -> None:
     self._set(*self._parameters.pull(), update_target=update_target)
@@ -91,22 +86,6 @@ class GorilaLearner(acme.core.Learner):
       self._pull(update_target=False)
     return {k: float(v) for k, v in metrics.items()}, priority.numpy()
 
-  def step(self) -> None:
-    sample = next(self._iterator)
-    if self._start is None:
-      self._start = time.time()
-    metrics, priority = self.learn_from(sample)
-    if self._priority_writer is not None:
-      self._priority_writer.write(learner_lib.sample_info(sample)[0],
-                                  priority)
-    self._steps.add()
-    if self._logger is not None:
-      elapsed = max(time.time() - self._start, 1e-6)
-      metrics.update(learner_steps=self.num_steps,
-                     learner_steps_per_s=self.num_steps / elapsed,
-                     gradients_dropped=self.dropped,
-                     gradients_dropped_fraction=self.dropped / self.pushed)
-      self._logger.write(metrics)
-
-  def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
-    return [weights.get_weights(self._network) for _ in names]
+  def _extra_metrics(self) -> Dict[str, float]:
+    return {'gradients_dropped': self.dropped,
+            'gradients_dropped_fraction': self.dropped / max(self.pushed, 1)}

@@ -194,8 +194,13 @@ class DQNLearner(acme.core.Learner):
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)
       metrics.update(learner_steps=self.num_steps,
-                     learner_steps_per_s=self.num_steps / elapsed)
+                     learner_steps_per_s=self.num_steps / elapsed,
+                     **self._extra_metrics())
       self._logger.write(metrics)
+
+  def _extra_metrics(self) -> Dict[str, float]:
+    """What a subclass adds to each log row."""
+    return {}
 
   def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
     """The online network's weights for each name asked."""

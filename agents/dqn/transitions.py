@@ -19,7 +19,7 @@ and the actor inserts the finished transitions in batches, after computing
 their priorities.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import reverb

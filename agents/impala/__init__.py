@@ -12,8 +12,7 @@ Only the config is imported eagerly; the rest (TensorFlow) loads on first
 use, so that the launcher and TF-free nodes can read configs in ~0.1 s.
 """
 
-import importlib
-
+from agents.common import lazy
 from agents.impala.config import IMPALAConfig
 
 _LAZY = {
@@ -27,11 +26,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-  if name in _LAZY:
-    return getattr(importlib.import_module(_LAZY[name]), name)
-  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
-def __dir__():
-  return sorted(list(globals()) + list(_LAZY))
+__getattr__, __dir__ = lazy.attributes(__name__, globals(), _LAZY)

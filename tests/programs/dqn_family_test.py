@@ -1,7 +1,6 @@
 """The DQN, Ape-X and Gorila programs: their graphs, input checks, and a
 test_mt smoke run of each learner against its real nodes."""
 
-import dataclasses
 import time
 
 from absl.testing import absltest
