@@ -109,3 +109,30 @@ class Launch:
     self._final_output = self.output()
     self._log.close()
     os.unlink(self._log.name)
+
+
+def launch_test_mt(test_case, program):
+  """Launches `program` in threads (test_mt) with its learners not running.
+
+  Returns:
+    (learner clients, counter client); the test steps the learners itself.
+  """
+  import launchpad as lp  # pylint: disable=g-import-not-at-top
+  for node in program.groups['learner']:
+    node.disable_run()
+  lp.launch(program, launch_type='test_mt', test_case=test_case)
+  learners = [n.create_handle().dereference()
+              for n in program.groups['learner']]
+  (counter_node,) = program.groups['counter']
+  return learners, counter_node.create_handle().dereference()
+
+
+def wait_for_counts(counter, minimums, timeout_seconds=30.0):
+  """The counter's counts once each key reaches its minimum (or timeout)."""
+  deadline = time.time() + timeout_seconds
+  counts = counter.get_counts()
+  while time.time() < deadline and any(
+      counts.get(k, 0) < v for k, v in minimums.items()):
+    time.sleep(0.1)
+    counts = counter.get_counts()
+  return counts

@@ -1,17 +1,16 @@
 """The DQN, Ape-X and Gorila programs: their graphs, input checks, and a
 test_mt smoke run of each learner against its real nodes."""
 
-import time
-
 from absl.testing import absltest
 from absl.testing import parameterized
-import launchpad as lp
 
 from agents.common import budget as budget_lib
 from agents.dqn import config as config_lib
+from agents.dqn import learner as learner_lib
 from programs import apex
 from programs import dqn
 from programs import gorila
+from tests import helpers
 
 BUDGET = budget_lib.Budget(max_seconds=600)
 SMALL = dict(envs_per_actor=2, batch_size=8, min_replay_size=16,
@@ -74,15 +73,6 @@ class GraphTest(parameterized.TestCase):
       config_lib.DQNConfig(discount=1.5)
 
 
-def _wait_for(predicate, timeout=60):
-  deadline = time.time() + timeout
-  while time.time() < deadline:
-    if predicate():
-      return True
-    time.sleep(0.1)
-  return False
-
-
 class SmokeTest(parameterized.TestCase):
   """Real nodes in threads; the learner is stepped by the test."""
 
@@ -93,33 +83,28 @@ class SmokeTest(parameterized.TestCase):
   def test_learner_steps_on_actor_data(self, module, config_class):
     program = module.make_program(config_class(**SMALL), 'cartpole',
                                   num_actors=2, budget=BUDGET)
-    (learner_node,) = program.groups['learner']
-    learner_node.disable_run()
-    lp.launch(program, launch_type='test_mt', test_case=self)
-    learner = learner_node.create_handle().dereference()
-    (counter_node,) = program.groups['counter']
-    counter = counter_node.create_handle().dereference()
-    for _ in range(5):
+    (learner,), counter = helpers.launch_test_mt(self, program)
+    # The learner counts in batches of COUNT_PERIOD steps.
+    for _ in range(learner_lib.COUNT_PERIOD):
       learner.step()  # Waits for min_replay_size transitions from actors.
-    self.assertTrue(_wait_for(
-        lambda: counter.get_counts().get('learner_steps', 0) >= 0 and
-        counter.get_counts().get('actor_steps', 0) > 0))
+    counts = helpers.wait_for_counts(
+        counter, {'learner_steps': learner_lib.COUNT_PERIOD,
+                  'actor_steps': 1})
+    self.assertEqual(counts['learner_steps'], learner_lib.COUNT_PERIOD)
+    self.assertGreaterEqual(counts['actor_steps'], SMALL['min_replay_size'])
     (variables,) = learner.get_variables(['network'])
     self.assertNotEmpty(variables)
     if module is gorila:  # The updates happened on the parameter server.
       shard = program.groups['parameter_server'][0].create_handle()
-      self.assertGreaterEqual(shard.dereference().stats()['applied'], 5)
+      self.assertEqual(shard.dereference().stats()['applied'],
+                       learner_lib.COUNT_PERIOD)
 
   def test_gorila_bundled_two_learners_share_the_shards(self):
     config = config_lib.GorilaConfig(**SMALL, replay_mode='bundled',
                                      num_learners=2, num_shards=2)
     program = gorila.make_program(config, 'cartpole', num_actors=2,
                                   budget=BUDGET)
-    for node in program.groups['learner']:
-      node.disable_run()
-    lp.launch(program, launch_type='test_mt', test_case=self)
-    learners = [n.create_handle().dereference()
-                for n in program.groups['learner']]
+    learners, _ = helpers.launch_test_mt(self, program)
     for _ in range(4):
       for learner in learners:  # Each samples its own bundle's replay.
         learner.step()

@@ -1,14 +1,12 @@
 """The IMPALA program: its graph, and a test_mt smoke run."""
 
-import time
-
 from absl.testing import absltest
 from absl.testing import parameterized
-import launchpad as lp
 
 from agents.common import budget as budget_lib
 from agents.impala import config as config_lib
 from programs import impala
+from tests import helpers
 
 SMALL = config_lib.IMPALAConfig(envs_per_actor=4, batch_size=4, queue_size=32,
                                 unroll_length=5, eval_episodes=2,
@@ -44,20 +42,11 @@ class SmokeTest(absltest.TestCase):
     program = impala.make_program(
         SMALL, 'catch', num_actors=2,
         budget=budget_lib.Budget(max_seconds=600))
-    (learner_node,) = program.groups['learner']
-    learner_node.disable_run()
-    lp.launch(program, launch_type='test_mt', test_case=self)
-    learner = learner_node.create_handle().dereference()
-    (counter_node,) = program.groups['counter']
-    counter = counter_node.create_handle().dereference()
+    (learner,), counter = helpers.launch_test_mt(self, program)
     for _ in range(3):
       learner.step()
-    deadline = time.time() + 30
-    counts = counter.get_counts()
-    while time.time() < deadline and (counts.get('learner_steps', 0) < 3 or
-                                      not counts.get('actor_steps')):
-      time.sleep(0.1)
-      counts = counter.get_counts()
+    counts = helpers.wait_for_counts(counter, {'learner_steps': 3,
+                                               'actor_steps': 1})
     self.assertEqual(counts['learner_steps'], 3)
     self.assertGreater(counts.get('actor_steps', 0), 0)
     variables = learner.get_variables(['policy'])
