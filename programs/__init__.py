@@ -8,14 +8,17 @@ live in `programs.nodes`.
 
 from agents.dqn import config as dqn_config
 from agents.impala import config as impala_config
+from agents.r2d2 import config as r2d2_config
 from programs import apex as apex_program
 from programs import dqn as dqn_program
 from programs import gorila as gorila_program
 from programs import impala as impala_program
+from programs import r2d2 as r2d2_program
 
 PROGRAMS = {
     'impala': (impala_program.make_program, impala_config.IMPALAConfig),
     'dqn': (dqn_program.make_program, dqn_config.DQNConfig),
     'apex': (apex_program.make_program, dqn_config.ApexConfig),
     'gorila': (gorila_program.make_program, dqn_config.GorilaConfig),
+    'r2d2': (r2d2_program.make_program, r2d2_config.R2D2Config),
 }

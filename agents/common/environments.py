@@ -3,6 +3,10 @@
 Known names:
   catch                  bsuite Catch (10x5 board, 3 actions).
   cartpole               gymnasium CartPole-v1 behind a dm_env adapter.
+  cartpole_no_velocity   CartPole-v1 observing only the cart position and
+                         the pole angle: the velocities must be inferred
+                         from the history (a memory task, as in the
+                         recurrent-RL literature's "CartPole-P").
   minatar/<game>         MinAtar breakout, asterix, freeway, seaquest,
                          space_invaders (10x10xC boards, minimal action set).
   <domain>/<task>        dm_control suite tasks, e.g. cartpole/swingup
@@ -22,7 +26,9 @@ import numpy as np
 
 MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
                  'space_invaders')
-DIRECT_NAMES = ('catch', 'cartpole')
+DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity')
+# What cartpole_no_velocity observes of CartPole's (x, x', theta, theta').
+CARTPOLE_POSITIONS = (0, 2)
 
 
 def actor_seed(seed: int, actor_id: int) -> int:
@@ -86,6 +92,9 @@ def _make_environment(name: str, seed: int) -> dm_env.Environment:
     return Float32Observations(catch.Catch(seed=seed))
   if name == 'cartpole':
     return GymnasiumAdapter('CartPole-v1', seed)
+  if name == 'cartpole_no_velocity':
+    return ObservationSubset(GymnasiumAdapter('CartPole-v1', seed),
+                             CARTPOLE_POSITIONS)
   family, task = name.split('/', 1)
   if family == 'minatar':
     return MinAtarAdapter(task, seed)
@@ -114,6 +123,21 @@ class Float32Observations(dm_env.Environment):
 
   def action_spec(self) -> specs.DiscreteArray:
     return self._environment.action_spec()
+
+
+class ObservationSubset(Float32Observations):
+  """Observes only some entries of a vector observation."""
+
+  def __init__(self, environment: dm_env.Environment, indices):
+    super().__init__(environment)
+    self._indices = np.asarray(indices)
+
+  def _cast(self, timestep: dm_env.TimeStep) -> dm_env.TimeStep:
+    return timestep._replace(observation=np.asarray(
+        timestep.observation, np.float32)[self._indices])
+
+  def observation_spec(self) -> specs.Array:
+    return specs.Array((len(self._indices),), np.float32, name='observation')
 
 
 class GymnasiumAdapter(dm_env.Environment):

@@ -27,7 +27,7 @@ _LAZY = {
     'linear_epsilon': 'agents.dqn.exploration',
     'DQNLearner': 'agents.dqn.learner',
     'DQNLoss': 'agents.dqn.learner',
-    'PriorityWriter': 'agents.dqn.learner',
+    'PriorityWriter': 'agents.common.replay',
     'GorilaLearner': 'agents.dqn.gorila_learner',
     'QNetwork': 'agents.dqn.networks',
     'make_network': 'agents.dqn.networks',

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from agents.common import batched_environments
 from agents.dqn import config as config_lib
+from agents.dqn import exploration
 from agents.dqn import losses
 from agents.dqn import networks
 from agents.dqn import transitions as transitions_lib
@@ -52,7 +53,6 @@ class DQNActor(acme.core.Actor):
     self._environment = (environment if config.bootstrap_truncation
                          else None)
     self._rng = np.random.default_rng(seed)
-    self._num_actions = network.num_actions
     self._accumulator = transitions_lib.NStepAccumulator(
         num_envs, network.observation_shape, config.n_step, config.discount)
     self._buffer: List[transitions_lib.Transitions] = []
@@ -96,12 +96,7 @@ class DQNActor(acme.core.Actor):
     """Epsilon-greedy actions [B] for observations [B, ...]."""
     self._observation = observation
     q_values = self._q_values(tf.constant(observation)).numpy()
-    action = np.argmax(q_values, axis=-1).astype(np.int32)
-    explore = self._rng.uniform(size=len(action)) < self.epsilon
-    if explore.any():
-      action[explore] = self._rng.integers(0, self._num_actions,
-                                           explore.sum())
-    return action
+    return exploration.epsilon_greedy(q_values, self.epsilon, self._rng)
 
   def observe(self, action: np.ndarray,
               next_step: batched_environments.BatchStep) -> None:

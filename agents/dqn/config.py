@@ -18,7 +18,7 @@ OPTIMIZERS = ('adam', 'rmsprop')
 TORSOS = ('auto', 'mlp', 'conv')
 
 
-def _check_positive_ints(config, names):
+def check_positive_ints(config, names):
   for name in names:
     value = getattr(config, name)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -26,14 +26,14 @@ def _check_positive_ints(config, names):
                        'int >= 1.')
 
 
-def _check_positive(config, names):
+def check_positive(config, names):
   for name in names:
     if not getattr(config, name) > 0:
       raise ValueError(f'{type(config).__name__}.{name}='
                        f'{getattr(config, name)} must be > 0.')
 
 
-def _check_unit_interval(config, names):
+def check_unit_interval(config, names):
   for name in names:
     if not 0.0 <= getattr(config, name) <= 1.0:
       raise ValueError(f'{type(config).__name__}.{name}='
@@ -131,15 +131,15 @@ class DQNConfig:
   variable_refresh_seconds: float = 0.1
 
   def __post_init__(self):
-    _check_positive_ints(self, (
+    check_positive_ints(self, (
         'envs_per_actor', 'epsilon_decay_steps', 'variable_update_period',
         'insert_batch', 'replay_size', 'min_replay_size', 'batch_size',
         'n_step', 'target_update_period', 'conv_channels', 'num_atoms',
         'eval_episodes'))
-    _check_unit_interval(self, (
+    check_unit_interval(self, (
         'epsilon_start', 'epsilon_end', 'eval_epsilon', 'discount',
         'priority_exponent', 'importance_sampling_exponent'))
-    _check_positive(self, (
+    check_positive(self, (
         'priority_epsilon', 'huber_delta', 'learning_rate', 'adam_epsilon',
         'rmsprop_epsilon', 'max_gradient_norm', 'eval_period_seconds',
         'log_period_seconds', 'variable_refresh_seconds'))
@@ -194,7 +194,7 @@ class ApexConfig(DQNConfig):
 
   def __post_init__(self):
     super().__post_init__()
-    _check_unit_interval(self, ('epsilon',))
+    check_unit_interval(self, ('epsilon',))
     if self.epsilon_alpha < 0:
       raise ValueError(f'ApexConfig.epsilon_alpha={self.epsilon_alpha} must '
                        'be >= 0.')
@@ -233,7 +233,7 @@ class GorilaConfig(DQNConfig):
 
   def __post_init__(self):
     super().__post_init__()
-    _check_positive_ints(self, ('num_learners', 'num_shards', 'max_staleness',
+    check_positive_ints(self, ('num_learners', 'num_shards', 'max_staleness',
                                 'parameter_pull_period'))
     if self.replay_mode not in REPLAY_MODES:
       raise ValueError(f'GorilaConfig.replay_mode={self.replay_mode!r}; '

@@ -3,6 +3,8 @@ compute the Ape-X ladder while building the graph)."""
 
 from typing import Callable, List
 
+import numpy as np
+
 from agents.dqn import config as config_lib
 
 
@@ -29,3 +31,13 @@ def apex_epsilons(num_actors: int, epsilon: float = 0.4,
     return [epsilon]
   return [epsilon ** (1 + alpha * i / (num_actors - 1))
           for i in range(num_actors)]
+
+
+def epsilon_greedy(q_values: np.ndarray, epsilon: float,
+                   rng: np.random.Generator) -> np.ndarray:
+  """Actions [B] int32: argmax of q_values [B, A], uniform with prob. epsilon."""
+  action = np.argmax(q_values, axis=-1).astype(np.int32)
+  explore = rng.uniform(size=len(action)) < epsilon
+  if explore.any():
+    action[explore] = rng.integers(0, q_values.shape[-1], explore.sum())
+  return action

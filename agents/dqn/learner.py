@@ -12,6 +12,8 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
+from agents.common import priorities
+from agents.common import replay
 from agents.common import weights
 from agents.dqn import config as config_lib
 from agents.dqn import losses
@@ -60,7 +62,7 @@ class DQNLoss:
     out = losses.q_learning_loss(online_tm1, online_t, target_t, data, config,
                                  atoms=self.network.atoms)
     if config.prioritized:
-      importance = losses.importance_weights(
+      importance = priorities.importance_weights(
           probability, table_size, config.importance_sampling_exponent)
     else:
       importance = tf.ones_like(out.loss)
@@ -85,27 +87,6 @@ class DQNLoss:
     return gradients, metrics, priority
 
 
-def sample_info(sample: Any) -> Tuple[np.ndarray, Any, Any]:
-  """(keys, probabilities, table sizes) of a reverb.ReplaySample batch."""
-  info = sample.info
-  return np.asarray(info.key), info.probability, info.table_size
-
-
-class PriorityWriter:
-  """Writes the learner's new priorities to the table it sampled from.
-
-  Keys the FIFO remover has dropped since the sample are ignored by Reverb.
-  """
-
-  def __init__(self, client: Any, table: str):
-    self._client = client
-    self._table = table
-
-  def write(self, keys: np.ndarray, priorities: np.ndarray) -> None:
-    self._client.mutate_priorities(
-        self._table, updates=dict(zip(keys.tolist(), priorities.tolist())))
-
-
 class StepCounter:
   """Counts learner steps into a counter in batches of COUNT_PERIOD."""
 
@@ -124,12 +105,18 @@ class StepCounter:
 
 
 class DQNLearner(acme.core.Learner):
-  """Consumes batches of transitions [B, ...]; see `agents.dqn.transitions`."""
+  """Consumes batches of transitions [B, ...]; see `agents.dqn.transitions`.
+
+  The loss is the class attribute LOSS: R2D2's learner is this one with its
+  sequence loss (`agents.r2d2.learner`).
+  """
+
+  LOSS = DQNLoss
 
   def __init__(self, network: networks.QNetwork,
                target_network: networks.QNetwork, iterator: Iterator[Any],
                config: config_lib.DQNConfig,
-               priority_writer: Optional[PriorityWriter] = None,
+               priority_writer: Optional[replay.PriorityWriter] = None,
                counter: Optional[Any] = None, logger: Optional[Any] = None):
     """Creates the learner.
 
@@ -143,7 +130,7 @@ class DQNLearner(acme.core.Learner):
       counter: has `increment(**counts)`.
       logger: has `write(dict)`; called every step (it throttles itself).
     """
-    self._loss = DQNLoss(network, target_network, config)
+    self._loss = self.LOSS(network, target_network, config)
     self._network = network
     self._target_network = target_network
     self._iterator = iterator
@@ -152,11 +139,16 @@ class DQNLearner(acme.core.Learner):
     self._steps = StepCounter(counter, config.batch_size)
     self._logger = logger
     self._optimizer = make_optimizer(config)
+    # Slots made now, not inside the first step: a tf.function that creates
+    # variables is traced twice (R2D2's step: 4.3 s of start-up -> 2.1 s).
+    self._optimizer._initialize(network.trainable_variables)  # pylint: disable=protected-access
     self.num_steps = 0
     self._start = None  # Rates count from the first batch.
     self.update_target()
 
-  @tf.function
+  # No autograph: the step has no tensor-dependent Python control flow,
+  # and converting sonnet's and trfl's code took most of the trace time.
+  @tf.function(autograph=False)
   def _step(self, data, probability, table_size):
     gradients, metrics, priority = self._loss.gradients(data, probability,
                                                         table_size)
@@ -175,7 +167,7 @@ class DQNLearner(acme.core.Learner):
 
   def learn_from(self, sample: Any) -> Tuple[Dict[str, float], np.ndarray]:
     """One update on a ReplaySample; returns metrics and new priorities."""
-    _, probability, table_size = sample_info(sample)
+    _, probability, table_size = replay.sample_info(sample)
     metrics, priority = self._step(sample.data, probability, table_size)
     self.num_steps += 1
     if self.num_steps % self._config.target_update_period == 0:
@@ -189,7 +181,7 @@ class DQNLearner(acme.core.Learner):
       self._start = time.time()
     metrics, priority = self.learn_from(sample)
     if self._priority_writer is not None:
-      self._priority_writer.write(sample_info(sample)[0], priority)
+      self._priority_writer.write(replay.sample_info(sample)[0], priority)
     self._steps.add()
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)

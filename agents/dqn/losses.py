@@ -6,8 +6,8 @@
   C51 head:     target = projection of r + discount * z onto the support,
                 under the distribution of Q' at the (double-Q) greedy action,
                 loss_i = priority_i = cross-entropy(target, p(x, a))
-  weights:      w_i = (N P(i))^-beta / max_j w_j (1 without prioritized
-                replay); loss = mean_i w_i loss_i
+  weights:      w_i from `agents.common.priorities` (1 without
+                prioritized replay); loss = mean_i w_i loss_i
 
 `discount` already holds gamma^n and the episode ends (see
 `agents.dqn.transitions`). The same function gives the actors' initial Ape-X
@@ -73,11 +73,3 @@ def q_learning_loss(online_tm1: networks.QOutput, online_t: networks.QOutput,
   td_error = extra.td_error
   return LossOutput(loss=huber(td_error, config.huber_delta),
                     priority=tf.abs(td_error) + config.priority_epsilon)
-
-
-def importance_weights(probability: tf.Tensor, table_size: tf.Tensor,
-                       exponent: float) -> tf.Tensor:
-  """(N P(i))^-beta, normalised by the largest in the batch (Schaul et al.)."""
-  weights = tf.pow(tf.cast(table_size, tf.float32) *
-                   tf.cast(probability, tf.float32), -exponent)
-  return weights / tf.reduce_max(weights)

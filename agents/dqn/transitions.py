@@ -19,7 +19,7 @@ and the actor inserts the finished transitions in batches, after computing
 their priorities.
 """
 
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import reverb
@@ -29,9 +29,6 @@ from agents.common import replay as replay_lib
 from agents.dqn import config as config_lib
 
 REPLAY_TABLE = 'replay'
-# Items a writer sends before it waits for Reverb's confirmation; Reverb
-# warns ("pending items is alarmingly high") past about 50.
-FLUSH_ITEMS = 32
 FIELDS = ('observation', 'action', 'reward', 'discount', 'next_observation')
 Transitions = Dict[str, np.ndarray]  # FIELDS -> [M, ...]
 
@@ -47,41 +44,11 @@ def signature(observation_shape: Sequence[int]) -> Dict[str, tf.TensorSpec]:
   }
 
 
-def error_buffer(config: config_lib.DQNConfig) -> float:
-  """Slack of the samples-per-insert limiter, in samples.
-
-  Actors insert `insert_batch` transitions at once and the learner samples
-  `batch_size`; the buffer must cover both or the two take turns waiting.
-  """
-  return 2.0 * max(config.batch_size,
-                   config.insert_batch * config.samples_per_insert)
-
-
 def replay_table(observation_shape: Sequence[int],
                  config: config_lib.DQNConfig,
                  name: str = REPLAY_TABLE) -> reverb.Table:
-  """The replay table: uniform or prioritized, FIFO removal at capacity.
-
-  The rate limiter waits for `min_replay_size` transitions and, with
-  `samples_per_insert` > 0, keeps samples per insert near that ratio (the
-  learner waits when it would over-sample, the actors when they would
-  under-feed it).
-  """
-  if config.prioritized:
-    sampler = reverb.selectors.Prioritized(config.priority_exponent)
-  else:
-    sampler = reverb.selectors.Uniform()
-  if config.samples_per_insert > 0:
-    limiter = reverb.rate_limiters.SampleToInsertRatio(
-        samples_per_insert=config.samples_per_insert,
-        min_size_to_sample=config.min_replay_size,
-        error_buffer=error_buffer(config))
-  else:
-    limiter = reverb.rate_limiters.MinSize(config.min_replay_size)
-  return reverb.Table(
-      name=name, sampler=sampler, remover=reverb.selectors.Fifo(),
-      max_size=config.replay_size, rate_limiter=limiter,
-      signature=signature(observation_shape))
+  """The replay table of transitions (`agents.common.replay.replay_table`)."""
+  return replay_lib.replay_table(name, signature(observation_shape), config)
 
 
 class NStepAccumulator:
@@ -170,41 +137,5 @@ def empty_transitions(observation_shape: Sequence[int]) -> Transitions:
           'next_observation': np.zeros(shape, np.float32)}
 
 
-class TransitionWriter:
-  """Inserts transitions, one replay item each, with their priorities."""
-
-  def __init__(self, client: reverb.Client, table: str,
-               should_stop: Callable[[], bool]):
-    self._writer = client.trajectory_writer(num_keep_alive_refs=1)
-    self._table = table
-    self._should_stop = should_stop
-
-  def write(self, transitions: Transitions,
-            priorities: Optional[np.ndarray] = None) -> bool:
-    """Inserts every transition; blocks while the rate limiter says wait.
-
-    Args:
-      transitions: FIELDS -> [M, ...].
-      priorities: [M]; None inserts with priority 1 (uniform tables).
-
-    Returns:
-      False if the stop came before every item was accepted, else True.
-    """
-    columns = [transitions[k] for k in FIELDS]
-    count = len(columns[1])
-    if priorities is None:
-      priorities = np.ones(count)
-    for i, (row, priority) in enumerate(zip(zip(*columns),
-                                            priorities.tolist())):
-      self._writer.append(dict(zip(FIELDS, row)))
-      history = self._writer.history
-      self._writer.create_item(
-          self._table, priority=priority,
-          trajectory={k: history[k][-1] for k in FIELDS})
-      if (i + 1) % FLUSH_ITEMS == 0 and not replay_lib.flush(
-          self._writer, self._should_stop):
-        return False
-    return replay_lib.flush(self._writer, self._should_stop)
-
-  def close(self) -> None:
-    self._writer.close()
+# Inserts transitions, one replay item each, with their priorities.
+TransitionWriter = replay_lib.ItemWriter

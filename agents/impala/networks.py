@@ -2,8 +2,9 @@
 
 The actor calls `step` on one batch of observations; the learner calls
 `unroll` on a time-major batch of unrolls. Both reset the recurrent state
-where `first` is True through the same `_reset`, so the state the actor
-recorded at the start of an unroll reproduces its own logits on the learner.
+where `first` is True (`agents.common.networks.ResetCore`), so the state the
+actor recorded at the start of an unroll reproduces its own logits on the
+learner.
 """
 
 from typing import Any, Sequence, Tuple
@@ -27,7 +28,8 @@ class IMPALANetwork(snt.Module):
     self._torso = networks.make_torso(
         observation_shape, config.torso, config.hidden_sizes,
         config.conv_channels, owner='IMPALAConfig')
-    self._core = snt.LSTM(config.lstm_size) if config.lstm_size else None
+    self._core = (networks.ResetCore(config.lstm_size) if config.lstm_size
+                  else None)
     self._policy_head = snt.Linear(num_actions, name='policy')
     self._baseline_head = snt.Linear(1, name='baseline')
     self.observation_shape = tuple(observation_shape)
@@ -37,13 +39,6 @@ class IMPALANetwork(snt.Module):
     if self._core is None:
       return ()
     return self._core.initial_state(batch_size)
-
-  def _reset(self, state: State, first: tf.Tensor) -> State:
-    """Zeroes the state of the batch entries that start a new episode."""
-    if self._core is None:
-      return state
-    keep = tf.cast(tf.logical_not(first), tf.float32)[:, None]  # [B, 1]
-    return tf.nest.map_structure(lambda s: s * keep, state)
 
   def _heads(self, embedding: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
     logits = self._policy_head(embedding)  # [N, A]
@@ -64,7 +59,7 @@ class IMPALANetwork(snt.Module):
     """
     embedding = self._torso(observation)  # [B, E]
     if self._core is not None:
-      embedding, state = self._core(embedding, self._reset(state, first))
+      embedding, state = self._core.step(embedding, first, state)
     return self._heads(embedding), state
 
   def unroll(self, observation: tf.Tensor, first: tf.Tensor,
@@ -83,12 +78,9 @@ class IMPALANetwork(snt.Module):
     flat = tf.reshape(observation, [t * b] + list(observation.shape[2:]))
     embedding = self._torso(flat)  # [T * B, E]
     if self._core is not None:
-      embedding = tf.reshape(embedding, [t, b, -1])  # [T, B, E]
-      outputs = []
-      for i in range(t):  # T is static; a Python loop unrolls in the graph.
-        output, state = self._core(embedding[i], self._reset(state, first[i]))
-        outputs.append(output)
-      embedding = tf.reshape(tf.stack(outputs), [t * b, -1])
+      embedding, state = self._core.unroll(
+          tf.reshape(embedding, [t, b, -1]), first, state)  # [T, B, H]
+      embedding = tf.reshape(embedding, [t * b, -1])
     logits, values = self._heads(embedding)
     return (tf.reshape(logits, [t, b, self.num_actions]),
             tf.reshape(values, [t, b]), state)

@@ -10,7 +10,8 @@ from agents.common import environments
 
 class BatchedEnvironmentsTest(parameterized.TestCase):
 
-  @parameterized.parameters('catch', 'cartpole', 'minatar/freeway')
+  @parameterized.parameters('catch', 'cartpole', 'cartpole_no_velocity',
+                            'minatar/freeway')
   def test_shapes_and_auto_reset(self, name):
     env = batched_environments.make_batched_environment(name, 4, seed=0)
     observation = env.reset()
@@ -56,6 +57,20 @@ class BatchedEnvironmentsTest(parameterized.TestCase):
       observation, _, _, _ = batched.step(np.array([action]))
       np.testing.assert_allclose(observation[0],
                                  single.step(action).observation, atol=1e-5)
+
+  def test_cartpole_no_velocity_observes_positions_only(self):
+    full = batched_environments.make_batched_environment('cartpole', 3, 5)
+    partial = batched_environments.make_batched_environment(
+        'cartpole_no_velocity', 3, 5)
+    self.assertEqual(partial.observation_shape, (2,))
+    np.testing.assert_array_equal(partial.reset(), full.reset()[:, [0, 2]])
+    for step in range(30):  # Same seed, same actions: same (x, theta).
+      action = np.full(3, step % 2)
+      np.testing.assert_array_equal(partial.step(action)[0],
+                                    full.step(action)[0][:, [0, 2]])
+    single = environments.make_environment('cartpole_no_velocity', 5)
+    self.assertEqual(single.observation_spec().shape, (2,))
+    self.assertEqual(single.reset().observation.shape, (2,))
 
   def test_cartpole_time_limit_is_500_after_reset(self):
     """A reset restarts the 500-step limit (gymnasium 0.29 forgets to)."""

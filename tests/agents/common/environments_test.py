@@ -10,7 +10,8 @@ from agents.common import environments
 
 class EnvironmentsTest(parameterized.TestCase):
 
-  @parameterized.parameters('catch', 'cartpole', 'minatar/breakout',
+  @parameterized.parameters('catch', 'cartpole', 'cartpole_no_velocity',
+                            'minatar/breakout',
                             'minatar/space_invaders', 'cartpole/swingup')
   def test_float32_observations(self, name):
     env = environments.make_environment(name, seed=3)
@@ -40,7 +41,8 @@ class EnvironmentsTest(parameterized.TestCase):
 
   def test_unknown_name_lists_known(self):
     with self.assertRaisesRegex(ValueError, 'Unknown environment .pong.*'
-                                'catch, cartpole, minatar/breakout'):
+                                'catch, cartpole, cartpole_no_velocity, '
+                                'minatar/breakout'):
       environments.make_environment('pong')
     with self.assertRaisesRegex(ValueError, 'MinAtar games are'):
       environments.validate_name('minatar/pong')

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from agents.common import batched_environments
 from agents.common import environment_loop
+from agents.common import replay as replay_lib
 from agents.common import weights
 from agents.dqn import actor as actor_lib
 from agents.dqn import config as config_lib
@@ -102,7 +103,7 @@ class ApexActorLearnerTest(absltest.TestCase):
     iterator = iter(dataset)
     learner = learner_lib.DQNLearner(
         online, target, iterator, CONFIG,
-        priority_writer=learner_lib.PriorityWriter(self.client,
+        priority_writer=replay_lib.PriorityWriter(self.client,
                                                    transitions.REPLAY_TABLE))
     for _ in range(5):  # Move the online network off the actors' copy.
       learner.learn_from(next(iterator))
@@ -110,7 +111,7 @@ class ApexActorLearnerTest(absltest.TestCase):
     keys = np.asarray(sample.info.key)
     old = {int(k): float(p) for k, p in zip(keys, sample.info.priority)}
     _, new = learner.learn_from(sample)
-    learner_lib.PriorityWriter(self.client, transitions.REPLAY_TABLE).write(
+    replay_lib.PriorityWriter(self.client, transitions.REPLAY_TABLE).write(
         keys, new)
     seen = self._sample_all()
     checked = 0

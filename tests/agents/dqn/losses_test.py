@@ -1,6 +1,6 @@
 """The project's use of trfl's Q-learning ops against NumPy references of
 the equations: n-step double-Q targets, the C51 projection (Bellemare et al.
-2017, Algorithm 1), Huber and importance weights (Schaul et al. 2016)."""
+2017, Algorithm 1), and Huber."""
 
 import dataclasses
 
@@ -109,16 +109,6 @@ class CategoricalLossTest(parameterized.TestCase):
     np.testing.assert_allclose(out.loss, expected, rtol=1e-4)
     np.testing.assert_allclose(out.priority, np.array(expected) + 1e-6,
                                rtol=1e-4)
-
-
-class ImportanceWeightsTest(absltest.TestCase):
-
-  def test_normalised_by_max(self):
-    probability = np.array([0.1, 0.01, 0.5, 0.001])
-    weights = losses.importance_weights(probability, np.full(4, 1000), 0.4)
-    expected = (1000 * probability) ** -0.4
-    np.testing.assert_allclose(weights, expected / expected.max(), rtol=1e-5)
-    self.assertAlmostEqual(float(weights[3]), 1.0, places=6)
 
 
 class NetworkTest(absltest.TestCase):
