@@ -36,6 +36,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.impala
 	$(PY) -m benchmarks.dqn_family
+	$(PY) -m benchmarks.r2d2
 
 clean-venv:
 	rm -rf $(VENV)

@@ -39,12 +39,18 @@ LAYOUTS = {None: 'process per node', TWO_PROCESSES: '2 processes',
            ONE_PROCESS: '1 process'}
 
 
-def run_program(program, num_actors, colocate):
-  flags = [f'--program={program}', '--env=cartpole',
-           f'--num_actors={num_actors}', f'--target_return={THRESHOLD}']
+def run_program(program, num_actors, colocate, env='cartpole',
+                threshold=THRESHOLD, budget_seconds=BUDGET_SECONDS):
+  """One launch of a replay-family program; its figures (module docstring).
+
+  Also used by benchmarks/r2d2.py. `threshold` stops the run (mean of 3
+  evaluator rounds) and times the first round that reaches it.
+  """
+  flags = [f'--program={program}', f'--env={env}',
+           f'--num_actors={num_actors}', f'--target_return={threshold}']
   if colocate:
     flags.append(f'--colocate={colocate}')
-  run = launches.launch(flags, BUDGET_SECONDS)
+  run = launches.launch(flags, budget_seconds)
   if not os.path.exists(os.path.join(run.logdir, 'learner.csv')):
     raise RuntimeError(f'{flags} exited {run.returncode} without a learner '
                        f'log:\n{run.output[-3000:]}')
@@ -53,6 +59,7 @@ def run_program(program, num_actors, colocate):
   end = float(last['walltime_s'])
   stop = [float(x) for x in re.findall(
       r'target_return=[\d.]+\) after ([\d.]+) s', run.output)]
+  returns = [float(r['episode_return']) for r in run.csv('evaluator')]
   # Replay rates over the rows that have Reverb's counters (the first row
   # may come before the table answered).
   rows = [r for r in learner if r.get('replay_inserts')]
@@ -61,14 +68,16 @@ def run_program(program, num_actors, colocate):
   rate = lambda key: (float(rows[-1][key]) - float(rows[0][key])) / span
   return {
       'program': program, 'actors': num_actors, 'exit': run.returncode,
-      'layout': LAYOUTS[colocate],
+      'layout': LAYOUTS.get(colocate, colocate), 'env': env,
       'actor_steps_per_s': float(last['actor_steps']) / (
           end - run.first_step_s),
       'learner_steps_per_s': float(last['learner_steps_per_s']),
       'inserts_per_s': rate('replay_inserts'),
       'samples_per_s': rate('replay_samples'),
       'first_step_s': run.first_step_s,
-      'solved_s': run.first_return_at(THRESHOLD),
+      'solved_s': run.first_return_at(threshold),
+      'best_return': max([sum(returns[i:i + 3]) / 3
+                          for i in range(len(returns) - 2)] or [float('nan')]),
       'stopped_s': stop[0] if stop else None,
       'peak_rss_gib': run.peak_rss_gib, 'peak_pss_gib': run.peak_pss_gib,
   }
