@@ -47,6 +47,7 @@ class RecurrentQNetwork(snt.Module):
   def step(self, observation: tf.Tensor, first: tf.Tensor,
            state: State) -> Tuple[tf.Tensor, State]:
     """observation [B, ...], first [B] -> (Q-values [B, A], next state)."""
+    observation = tf.convert_to_tensor(observation)
     embedding, state = self._core.step(self._torso(observation), first, state)
     return self._head(embedding), state
 
@@ -56,6 +57,7 @@ class RecurrentQNetwork(snt.Module):
 
     T must be static (it is: sequences have a fixed length).
     """
+    observation = tf.convert_to_tensor(observation)
     t, b = observation.shape[0], tf.shape(observation)[1]
     flat = tf.reshape(observation,
                       tf.concat([[t * b], tf.shape(observation)[2:]], 0))
