@@ -3,10 +3,11 @@ feed-forward Ape-X (the same replay machinery, same budget) does not.
 
 Memory task: CartPole observing only the cart position and the pole angle
 (`cartpole_no_velocity`); the velocities must be inferred from the history.
-Measured on 2 cores (benchmarks/results.md): R2D2 reached 500 at ~70 s;
-feed-forward Ape-X stayed near 40 for 150 s (17k updates). Threshold 300,
-budget 180 s for both, so neither verdict is close. Catch: threshold 0.8
-(random play about -0.6), solved at ~40 s; budget 150 s.
+Measured on 2 cores (benchmarks/results.md): R2D2 reached 300 at 54-85 s
+and 500 in several runs; feed-forward Ape-X stayed near 40-46 for 150-180 s
+(17k updates). Threshold 300, budget 180 s for both, so neither verdict is
+close. Catch: threshold 0.8 (random play about -0.6), solved at 25-35 s;
+budget 150 s.
 """
 
 import csv
