@@ -6,11 +6,15 @@ num_actors, budget, logdir, start_time) -> lp.Program`. Shared node builders
 live in `programs.nodes`.
 """
 
+from agents.a3c import config as a3c_config
 from agents.dqn import config as dqn_config
+from agents.es import config as es_config
 from agents.impala import config as impala_config
 from agents.r2d2 import config as r2d2_config
+from programs import a3c as a3c_program
 from programs import apex as apex_program
 from programs import dqn as dqn_program
+from programs import es as es_program
 from programs import gorila as gorila_program
 from programs import impala as impala_program
 from programs import r2d2 as r2d2_program
@@ -21,4 +25,7 @@ PROGRAMS = {
     'apex': (apex_program.make_program, dqn_config.ApexConfig),
     'gorila': (gorila_program.make_program, dqn_config.GorilaConfig),
     'r2d2': (r2d2_program.make_program, r2d2_config.R2D2Config),
+    'a3c': (a3c_program.make_program, a3c_config.A3CConfig),
+    'a2c': (a3c_program.make_program, a3c_config.A2CConfig),
+    'es': (es_program.make_program, es_config.ESConfig),
 }

@@ -258,7 +258,23 @@ def variable_source_client(source: Any, should_stop: Callable[[], bool]) -> Any:
 
 
 class ParameterShardNode(parameter_server.ParameterShard):
-  """A parameter-server shard as a node: serves until the program stops."""
+  """A parameter-server shard as a node: serves until the program stops.
+
+  With a `counter`, it counts every update it applies as a learner step
+  (where workers, not learners, send the gradients: A3C, A2C).
+  """
+
+  @guarded
+  def __init__(self, counter: Any = None, **shard_kwargs: Any):
+    super().__init__(**shard_kwargs)
+    self._counter = None
+    if counter is not None:
+      self._counter = RemoteCounter(StoppableClient(
+          counter, lp.stop_event().is_set))
+
+  def on_update(self) -> None:
+    if self._counter is not None:
+      self._counter.increment(learner_steps=1)  # Asynchronous.
 
   @guarded
   def run(self) -> None:
@@ -266,12 +282,18 @@ class ParameterShardNode(parameter_server.ParameterShard):
 
 
 def build_parameter_shards(program: lp.Program, num_shards: int,
+                           counter: Any = None,
                            **shard_kwargs: Any) -> List[lp.CourierHandle]:
-  """The `parameter_server` group: `num_shards` ParameterShard nodes."""
+  """The `parameter_server` group: `num_shards` ParameterShard nodes.
+
+  `counter`, if given, is counted into by the first shard (one count per
+  update of the whole network).
+  """
   with program.group('parameter_server'):
     return [bounded(program.add_node(lp.CourierNode(
-        ParameterShardNode, **shard_kwargs)))
-            for _ in range(num_shards)]
+        ParameterShardNode, counter=counter if i == 0 else None,
+        **shard_kwargs)))
+            for i in range(num_shards)]
 
 
 ActorFactory = Callable[..., Any]
@@ -281,11 +303,11 @@ def add_actors(program: lp.Program, *, make_actors: Sequence[ActorFactory],
                seeds: Sequence[int], environment_name: str, num_envs: int,
                variable_source: Any, replays: Sequence[Any], counter: Any,
                logdir: Optional[str], start_time: float,
-               log_period_seconds: float) -> None:
-  """The `actor` group: actor i runs make_actors[i] (picklable, see
-  ActorRunner) on num_envs environments seeded from seeds[i] and writes to
-  replays[i]; actor 0 logs."""
-  with program.group('actor'):
+               log_period_seconds: float, group: str = 'actor') -> None:
+  """The `actor` group (or `group`, e.g. A3C's `worker`): actor i runs
+  make_actors[i] (picklable, see ActorRunner) on num_envs environments
+  seeded from seeds[i] and writes to replays[i]; actor 0 logs."""
+  with program.group(group):
     for actor_id, (make_actor, seed, replay) in enumerate(
         zip(make_actors, seeds, replays)):
       program.add_node(lp.PyClassNode(

@@ -4,7 +4,9 @@
 TensorFlow), applies gradients to them with its own optimizer as they
 arrive, and counts its updates (its version). A gradient computed on a
 shard's parameters more than `max_staleness` versions ago is dropped, as in
-Gorila. `ShardedParameters` is the client side: it splits a network's
+Gorila. With `synchronous_workers=N` (A2C) a shard instead applies, once per
+round, the mean of one gradient from each of N workers. `ShardedParameters`
+is the client side: it splits a network's
 variables over the shards, pushes gradients and pulls the whole set back in
 the network's variable order (so it serves as a `get_variables` source).
 
@@ -47,7 +49,8 @@ class ParameterShard:
 
   def __init__(self, optimizer: str, learning_rate: float,
                max_staleness: Optional[int] = None,
-               optimizer_kwargs: Optional[Dict[str, float]] = None):
+               optimizer_kwargs: Optional[Dict[str, float]] = None,
+               synchronous_workers: Optional[int] = None):
     """Creates an empty shard; the first `initialize` call fills it.
 
     Args:
@@ -56,10 +59,16 @@ class ParameterShard:
       max_staleness: drop gradients computed on parameters more than this
         many updates old; None accepts all.
       optimizer_kwargs: beta1, beta2, epsilon, decay.
+      synchronous_workers: None applies every gradient on arrival (A3C,
+        Gorila). N > 0 collects one gradient from each of N workers at the
+        current version, then applies their mean once (A2C); a gradient
+        from an older version is dropped.
     """
     self._optimizer = optimizers.Optimizer(optimizer, learning_rate,
                                            **(optimizer_kwargs or {}))
     self._max_staleness = max_staleness
+    self._synchronous_workers = synchronous_workers
+    self._pending: List[List[np.ndarray]] = []  # A2C: this round's so far.
     self._lock = threading.Lock()
     self._ready = threading.Event()
     self._indices: List[int] = []
@@ -118,17 +127,43 @@ class ParameterShard:
     if not self._ready.is_set():
       raise RuntimeError('Gradients pushed to an uninitialised shard.')
     with self._lock:
-      applied = (self._max_staleness is None or
-                 self.version - version <= self._max_staleness)
-      if applied:
-        self._optimizer.apply(wire.unpack(gradients), self._parameters)
-        self.version += 1
-        self.applied += 1
+      if self._synchronous_workers:
+        applied = self._gather(wire.unpack(gradients), version)
       else:
+        applied = (self._max_staleness is None or
+                   self.version - version <= self._max_staleness)
+        if applied:
+          self._optimizer.apply(wire.unpack(gradients), self._parameters)
+          self.version += 1
+          self.applied += 1
+          self.on_update()
+      if not applied:
         self.dropped += 1
       parameters = ([p.copy() for p in self._parameters]
                     if return_parameters else None)
       return applied, self.version, parameters
+
+  def _gather(self, gradients: Sequence[np.ndarray], version: int) -> bool:
+    """A2C: keeps this round's gradient; the round's last applies the mean.
+
+    Returns:
+      False if the gradient is from an earlier round (dropped), else True.
+      Its effect shows once the version moves past `version`.
+    """
+    if version != self.version:
+      return False
+    self._pending.append([np.asarray(g, np.float32) for g in gradients])
+    if len(self._pending) == self._synchronous_workers:
+      mean = [np.mean(parts, axis=0) for parts in zip(*self._pending)]
+      self._optimizer.apply(mean, self._parameters)
+      self._pending = []
+      self.version += 1
+      self.applied += 1
+      self.on_update()
+    return True
+
+  def on_update(self) -> None:
+    """Called (under the lock) after each update; a hook for subclasses."""
 
   def stats(self) -> Dict[str, int]:
     with self._lock:

@@ -14,6 +14,7 @@ from agents.common import weights
 from agents.impala import config as config_lib
 from agents.impala import losses
 from agents.impala import networks
+from agents.impala import unrolls
 
 
 def make_optimizer(config: config_lib.IMPALAConfig) -> snt.Optimizer:
@@ -22,21 +23,6 @@ def make_optimizer(config: config_lib.IMPALAConfig) -> snt.Optimizer:
                                   decay=config.rmsprop_decay,
                                   epsilon=config.rmsprop_epsilon)
   return snt.optimizers.Adam(config.learning_rate)
-
-
-def time_major(batch: Dict[str, Any]) -> Dict[str, Any]:
-  """Swaps the batch and time axes of every sequence field: [B, T] -> [T, B].
-
-  `core_state` has no time axis and stays [B, H].
-  """
-  out = {}
-  for key, value in batch.items():
-    if key == 'core_state':
-      out[key] = value
-    else:
-      perm = [1, 0] + list(range(2, len(value.shape)))
-      out[key] = tf.transpose(value, perm)
-  return out
 
 
 class IMPALALearner(acme.core.Learner):
@@ -66,10 +52,8 @@ class IMPALALearner(acme.core.Learner):
     self._start = None  # Rates count from the first batch, not start-up.
 
   def _loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
-    data = time_major(data)
-    state = data.get('core_state', ())
-    if state:
-      state = snt.LSTMState(hidden=state[0], cell=state[1])
+    data = unrolls.time_major(data)
+    state = unrolls.start_state(data)
     logits, values, _ = self._network.unroll(data['observation'],
                                              data['first'], state)
     # logits [T + 1, B, A], values [T + 1, B]: the last entry bootstraps.

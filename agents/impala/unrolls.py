@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 import reverb
+import sonnet as snt
 import tensorflow as tf
 
 from agents.common import replay as replay_lib
@@ -96,3 +97,28 @@ class UnrollWriter:
 def batch_major(time_major: np.ndarray) -> np.ndarray:
   """[T, B, ...] -> [B, T, ...] contiguous, one copy."""
   return np.ascontiguousarray(np.swapaxes(time_major, 0, 1))
+
+
+def time_major(batch: Dict[str, Any]) -> Dict[str, Any]:
+  """Swaps the batch and time axes of every sequence field: [B, T] -> [T, B].
+
+  `core_state` has no time axis and stays [B, H].
+  """
+  out = {}
+  for key, value in batch.items():
+    if key == 'core_state':
+      out[key] = value
+    else:
+      value = tf.convert_to_tensor(value)
+      perm = [1, 0] + list(range(2, len(value.shape)))
+      out[key] = tf.transpose(value, perm)
+  return out
+
+
+def start_state(batch: Dict[str, Any]) -> Any:
+  """The recurrent state stored with the unrolls (LSTMState [B, H] each),
+  or () for a feed-forward network."""
+  state = batch.get('core_state', ())
+  if state:
+    state = snt.LSTMState(hidden=state[0], cell=state[1])
+  return state

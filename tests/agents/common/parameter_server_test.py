@@ -119,6 +119,65 @@ class ShardedParametersTest(absltest.TestCase):
       shard.apply_gradients([np.zeros(1)], 0)
 
 
+class A3CAndA2CTest(absltest.TestCase):
+  """Shared-statistics RMSProp: one optimizer state for every worker."""
+
+  def _rmsprop(self, **kwargs):
+    return parameter_server.ParameterShard(
+        'rmsprop', 0.01, optimizer_kwargs={'decay': 0.99, 'epsilon': 0.1},
+        **kwargs)
+
+  def _expected(self, gradient_sequence):
+    optimizer = optimizers.Optimizer('rmsprop', 0.01, decay=0.99,
+                                     epsilon=0.1)
+    params = _parameters()
+    for gradients in gradient_sequence:
+      optimizer.apply(gradients, params)
+    return params
+
+  def test_a3c_applies_two_workers_in_arrival_order(self):
+    shard = self._rmsprop()
+    workers = [parameter_server.ShardedParameters([shard]) for _ in range(2)]
+    for worker in workers:
+      worker.initialize(_parameters())
+      _, versions = worker.pull()
+    g1 = [np.ones(s, np.float32) for s in SHAPES]
+    g2 = [np.full(s, -3.0, np.float32) for s in SHAPES]
+    # Worker 1 pushes first, then worker 0, both from version 0: no barrier.
+    workers[1].push(g1, versions)
+    _, (params, versions) = workers[0].push(g2, versions, pull=True)
+    self.assertEqual(versions, [2])
+    for p, e in zip(params, self._expected([g1, g2])):
+      np.testing.assert_allclose(p, e, rtol=1e-6)
+    # The order matters (shared statistics): the other order differs.
+    for p, e in zip(params, self._expected([g2, g1])):
+      self.assertFalse(np.allclose(p, e))
+
+  def test_a2c_averages_one_gradient_per_worker(self):
+    shard = self._rmsprop(synchronous_workers=2)
+    workers = [parameter_server.ShardedParameters([shard]) for _ in range(2)]
+    for worker in workers:
+      worker.initialize(_parameters())
+      _, versions = worker.pull()
+    g1 = [np.ones(s, np.float32) for s in SHAPES]
+    g2 = [np.full(s, -3.0, np.float32) for s in SHAPES]
+    self.assertEqual(workers[0].push(g1, versions)[0], [True])
+    params, after_one = workers[0].pull()
+    self.assertEqual(after_one, [0])  # Waiting for the round's second.
+    for p, s in zip(params, _parameters()):
+      np.testing.assert_array_equal(p, s)
+    self.assertEqual(workers[1].push(g2, versions)[0], [True])
+    params, after_two = workers[1].pull()
+    self.assertEqual(after_two, [1])
+    mean = [(a + b) / 2 for a, b in zip(g1, g2)]
+    for p, e in zip(params, self._expected([mean])):
+      np.testing.assert_allclose(p, e, rtol=1e-6)
+    # A gradient from the finished round is dropped, not mixed in.
+    self.assertEqual(workers[0].push(g1, versions)[0], [False])
+    self.assertEqual(shard.stats(), {'version': 1, 'applied': 1,
+                                     'dropped': 1})
+
+
 class OptimizerTest(parameterized.TestCase):
 
   @parameterized.parameters('adam', 'rmsprop')

@@ -71,7 +71,7 @@ class ActorLearnerTest(absltest.TestCase):
 
   def test_recorded_logits_match_the_policy(self):
     """Replaying an unroll from its stored state gives the actor's logits."""
-    data = learner_lib.time_major(self.batch)
+    data = unrolls.time_major(self.batch)
     state = tf.nest.map_structure(tf.identity, data['core_state'])
     logits, _, _ = self.actor_network.unroll(
         data['observation'], data['first'],
@@ -93,7 +93,7 @@ class ActorLearnerTest(absltest.TestCase):
     held at their pre-update values, its policy-gradient loss."""
     network = networks.make_network((10, 5), 3, CONFIG)
     learner = learner_lib.IMPALALearner(network, iter([]), CONFIG)
-    data = learner_lib.time_major(self.batch)
+    data = unrolls.time_major(self.batch)
     state = snt.LSTMState(*data['core_state'])
 
     def surrogate(advantages):

@@ -1,0 +1,110 @@
+"""A3CConfig: the one home of A3C's and A2C's hyperparameters.
+
+Mnih et al. 2016 ("Asynchronous Methods for Deep RL"), where workers send
+gradients, not experience, to a parameter server that applies them with
+shared-statistics RMSProp. `synchronous=True` is A2C: the server waits for
+one gradient from every worker, averages and applies them. Defaults are
+scaled to CartPole/Catch on two cores; comments give the paper's values.
+"""
+
+import dataclasses
+from typing import Tuple
+
+from agents.dqn import config as dqn_config
+
+OPTIMIZERS = ('rmsprop', 'adam', 'sgd')
+TORSOS = ('auto', 'mlp', 'conv')
+
+
+@dataclasses.dataclass(frozen=True)
+class A3CConfig:
+  """A3C/A2C hyperparameters; checked on creation."""
+
+  # Run seed; worker i seeds its environments and sampling from (seed, i).
+  seed: int = 0
+  # False: A3C, each gradient applied on arrival (no barrier). True: A2C,
+  # the server averages one gradient per worker and applies once per round.
+  synchronous: bool = False
+
+  # --- Acting ---
+  # Environments a worker steps together (paper: 1 per thread; a batch
+  # makes one policy call serve many, the gradient averages over them).
+  envs_per_worker: int = 8
+  # t_max: steps of a rollout before its gradient is pushed (paper: 5 for
+  # Atari, 20 in the issue).
+  unroll_length: int = 20
+
+  # --- Loss ---
+  discount: float = 0.99
+  # Entropy regularisation beta (paper: 0.01).
+  entropy_cost: float = 0.01
+  # Weight of the value loss 0.5 (R - V)^2 against the policy gradient.
+  baseline_cost: float = 0.5
+  # Global-norm gradient clipping on the worker (paper: 40).
+  max_gradient_norm: float = 40.0
+
+  # --- Parameter server ---
+  # Shared-statistics RMSProp (paper: decay 0.99, epsilon 0.1, lr ~7e-4
+  # annealed to 0); 'adam' and 'sgd' for comparison.
+  optimizer: str = 'rmsprop'
+  learning_rate: float = 2e-3
+  rmsprop_decay: float = 0.99
+  rmsprop_epsilon: float = 0.1
+  adam_epsilon: float = 1e-8
+  num_shards: int = 1
+
+  # --- Network (agents.common.actor_critic) ---
+  torso: str = 'auto'
+  hidden_sizes: Tuple[int, ...] = (64, 64)
+  conv_channels: int = 16
+  # LSTM core size; 0 is feed-forward (paper: 256 for the LSTM agent).
+  lstm_size: int = 0
+
+  # --- Evaluation and logging ---
+  eval_period_seconds: float = 2.0
+  eval_episodes: int = 16
+  # Evaluate the greedy policy instead of sampling.
+  eval_greedy: bool = False
+  log_period_seconds: float = 2.0
+
+  def __post_init__(self):
+    dqn_config.check_positive_ints(self, (
+        'envs_per_worker', 'unroll_length', 'num_shards', 'conv_channels',
+        'eval_episodes'))
+    dqn_config.check_unit_interval(self, ('discount',))
+    dqn_config.check_positive(self, (
+        'learning_rate', 'rmsprop_epsilon', 'adam_epsilon',
+        'max_gradient_norm', 'eval_period_seconds', 'log_period_seconds'))
+    if self.entropy_cost < 0 or self.baseline_cost < 0:
+      raise ValueError(f'A3CConfig: entropy_cost={self.entropy_cost} and '
+                       f'baseline_cost={self.baseline_cost} must be >= 0.')
+    if not 0.0 <= self.rmsprop_decay < 1.0:
+      raise ValueError(f'A3CConfig.rmsprop_decay={self.rmsprop_decay} must '
+                       'lie in [0, 1).')
+    if self.optimizer not in OPTIMIZERS:
+      raise ValueError(f'A3CConfig.optimizer={self.optimizer!r}; allowed: '
+                       f'{", ".join(OPTIMIZERS)}.')
+    if self.torso not in TORSOS:
+      raise ValueError(f'A3CConfig.torso={self.torso!r}; allowed: '
+                       f'{", ".join(TORSOS)}.')
+    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
+      raise ValueError(f'A3CConfig.hidden_sizes={self.hidden_sizes} must be '
+                       'a non-empty tuple of sizes >= 1.')
+    if self.lstm_size < 0:
+      raise ValueError(f'A3CConfig.lstm_size={self.lstm_size} must be >= 0 '
+                       '(0: none).')
+
+  def optimizer_kwargs(self):
+    """The parameter server's optimizer options (agents.common.optimizers)."""
+    if self.optimizer == 'adam':
+      return {'epsilon': self.adam_epsilon}
+    if self.optimizer == 'rmsprop':
+      return {'epsilon': self.rmsprop_epsilon, 'decay': self.rmsprop_decay}
+    return {}
+
+
+@dataclasses.dataclass(frozen=True)
+class A2CConfig(A3CConfig):
+  """A2C: A3CConfig with the synchronous switch on (`--program=a2c`)."""
+
+  synchronous: bool = True

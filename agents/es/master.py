@@ -1,0 +1,97 @@
+"""The ES master: the parameter server of `agents.common.parameter_server`
+(parameters, optimizer, version) that takes returns instead of gradients.
+
+Each iteration (version) it hands out theta and the observation statistics,
+collects from every worker the noise indices and returns of its antithetic
+pairs (scalars) and the statistics it gathered, then steps Adam on the
+centered-rank ES gradient with weight decay and moves to the next version.
+"""
+
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from agents.common import parameter_server
+from agents.common import wire
+from agents.es import config as config_lib
+from agents.es import maths
+from agents.es import policy as policy_lib
+
+Task = Tuple[int, np.ndarray, np.ndarray, np.ndarray]
+
+
+class ESMaster(parameter_server.ParameterShard):
+  """theta, Adam and observation statistics; updated from workers' returns."""
+
+  def __init__(self, config: config_lib.ESConfig, num_workers: int,
+               shapes: Sequence[Tuple[int, ...]]):
+    super().__init__('adam', config.learning_rate, optimizer_kwargs={
+        'beta1': config.adam_beta1, 'beta2': config.adam_beta2,
+        'epsilon': config.adam_epsilon})
+    self._config = config
+    self._num_workers = num_workers
+    self._noise = maths.NoiseTable(config.noise_table_size, config.seed)
+    theta = policy_lib.initial_parameters(shapes, config.seed)
+    self._statistics = policy_lib.ObservationStatistics(shapes[0][0])
+    self._reports: List[Tuple[np.ndarray, np.ndarray]] = []
+    self.report_bytes: List[int] = []  # Payload sizes received, for logs.
+    self.initialize([0], [theta])
+
+  @property
+  def theta(self) -> np.ndarray:
+    return self._parameters[0]
+
+  def get_task(self) -> Optional[Task]:
+    """(version, theta, observation mean, std) of the current iteration."""
+    with self._lock:
+      mean, std = self._statistics.mean_std()
+      if not self._config.normalize_observations:
+        mean, std = np.zeros_like(mean), np.ones_like(std)
+      return self.version, self.theta.copy(), mean, std
+
+  def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
+    """[theta, mean, std] for each name: a variable source for evaluators."""
+    _, theta, mean, std = self.get_task()
+    return [[theta, mean, std] for _ in names]
+
+  def report(self, version: int, payload: wire.Packed) -> bool:
+    """A worker's results for iteration `version`.
+
+    Args:
+      version: the iteration the worker evaluated.
+      payload: wire.pack([indices [n] int32, returns [n, 2] float32,
+        observation statistics [2 O + 1] float64]).
+
+    Returns:
+      False if the iteration is already over (the report is dropped).
+    """
+    indices, returns, statistics = wire.unpack(payload)
+    with self._lock:
+      if version != self.version:
+        self.dropped += 1
+        return False
+      self.report_bytes.append(len(payload))
+      self._reports.append((np.asarray(indices), np.asarray(returns)))
+      self._statistics.merge(np.asarray(statistics))
+      if len(self._reports) == self._num_workers:
+        self._step()
+      return True
+
+  def _step(self) -> None:
+    indices = np.concatenate([i for i, _ in self._reports])
+    returns = np.concatenate([r for _, r in self._reports])
+    self._reports = []
+    theta = self.theta
+    gradient = maths.es_gradient(self._noise, indices, returns, theta.size)
+    # Adam minimises: ascend the ES gradient, decay the weights (paper).
+    self._optimizer.apply([-gradient + self._config.weight_decay * theta],
+                          self._parameters)
+    self.version += 1
+    self.applied += 1
+    self.on_update()
+
+  def stats(self) -> Any:
+    stats = super().stats()
+    stats['mean_report_bytes'] = (float(np.mean(self.report_bytes))
+                                  if self.report_bytes else 0.0)
+    return stats

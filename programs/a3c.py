@@ -1,0 +1,106 @@
+"""A3C and A2C (Mnih et al. 2016) as a Launchpad program: workers send
+gradients, not experience.
+
+  worker x N --gradient of its t_max-step rollout--> parameter_server x S
+     ^                                                     |
+     +-------------------- new parameters -----------------+
+  evaluator <-- parameter_server       counter (+ budget) <-- everyone
+
+A3C (`--program=a3c`): each shard applies a gradient when it arrives, with
+RMSProp statistics shared by all workers, and answers with the new
+parameters; no barrier. A2C (`--program=a2c`, or `synchronous=True`): the
+same nodes; each shard averages one gradient per worker and applies it once
+per round, and the workers wait for the round.
+
+Wiring only: the factories run in their node's process.
+"""
+
+import functools
+import time
+from typing import Any, Optional
+
+import launchpad as lp
+
+from agents.a3c import config as config_lib
+from agents.common import budget as budget_lib
+from agents.common import environments
+from programs import dqn
+from programs import nodes
+
+VARIABLE_NAMES = ('policy',)
+
+
+def make_worker(environment: Any, variable_source: Any, replay: Any = None,
+                should_stop: Any = None, *, config: config_lib.A3CConfig,
+                seed: int) -> Any:
+  """A worker acting in `environment`; `variable_source` is the shards."""
+  del replay  # Workers send gradients, not experience.
+  from agents import a3c  # pylint: disable=g-import-not-at-top
+  network = a3c.make_network(environment.observation_shape,
+                             environment.num_actions, config)
+  return a3c.make_worker(network, environment.num_envs, variable_source,
+                         config, seed, should_stop or (lambda: False))
+
+
+def make_evaluation_actor(environment: Any, variable_source: Any,
+                          replay: Any = None, should_stop: Any = None, *,
+                          config: config_lib.A3CConfig, seed: int) -> Any:
+  """An actor that plays with the parameter server's latest parameters."""
+  del replay, should_stop
+  from agents import a3c  # pylint: disable=g-import-not-at-top
+  from agents.common import variable_client as variable_client_lib  # pylint: disable=g-import-not-at-top
+  network = a3c.make_network(environment.observation_shape,
+                             environment.num_actions, config)
+  variable_client = variable_client_lib.VariableClient(
+      variable_source, {VARIABLE_NAMES[0]: network.variables})
+  return a3c.make_evaluation_actor(network, environment.num_envs,
+                                   variable_client, config, seed)
+
+
+def make_program(config: config_lib.A3CConfig, environment_name: str, *,
+                 num_actors: int, budget: budget_lib.Budget,
+                 logdir: Optional[str] = None,
+                 start_time: Optional[float] = None) -> lp.Program:
+  """The A3C (or, with config.synchronous, A2C) program graph.
+
+  Args: as `programs.impala.make_program`; `num_actors` is the number of
+  workers.
+
+  Raises:
+    ValueError: bad environment, num_actors < 1, continuous actions.
+  """
+  if num_actors < 1:
+    raise ValueError(f'num_actors={num_actors} must be >= 1.')
+  name = 'a2c' if config.synchronous else 'a3c'
+  dqn.check_discrete(environment_name, name)
+  start_time = time.time() if start_time is None else start_time
+  program = lp.Program(name)
+
+  counter = nodes.add_counter(program, budget, start_time)
+  shards = nodes.build_parameter_shards(
+      program, config.num_shards, counter=counter,
+      optimizer=config.optimizer, learning_rate=config.learning_rate,
+      optimizer_kwargs=config.optimizer_kwargs(),
+      synchronous_workers=num_actors if config.synchronous else None)
+
+  seeds = [environments.actor_seed(config.seed, i) for i in range(num_actors)]
+  nodes.add_actors(
+      program,
+      make_actors=[functools.partial(make_worker, config=config, seed=seed)
+                   for seed in seeds],
+      seeds=seeds, environment_name=environment_name,
+      num_envs=config.envs_per_worker, variable_source=shards,
+      replays=[None] * num_actors, counter=counter, logdir=logdir,
+      start_time=start_time, log_period_seconds=config.log_period_seconds,
+      group='worker')
+
+  seed = environments.actor_seed(config.seed, num_actors)
+  nodes.add_evaluator(
+      program,
+      make_actor=functools.partial(make_evaluation_actor, config=config,
+                                   seed=seed),
+      seed=seed, environment_name=environment_name,
+      num_episodes=config.eval_episodes, variable_source=shards,
+      counter=counter, logdir=logdir, start_time=start_time,
+      period_seconds=config.eval_period_seconds, budget=budget)
+  return program

@@ -1,0 +1,61 @@
+"""The A3C and A2C programs: their graphs, input checks, and test_mt runs
+in which real workers push gradients to real parameter-server nodes."""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import launchpad as lp
+
+from agents.a3c import config as config_lib
+from agents.common import budget as budget_lib
+from programs import a3c
+from tests import helpers
+
+BUDGET = budget_lib.Budget(max_seconds=600)
+SMALL = dict(envs_per_worker=2, unroll_length=5, hidden_sizes=(16,),
+             eval_episodes=2, eval_period_seconds=0.5, num_shards=2)
+
+
+class GraphTest(parameterized.TestCase):
+
+  @parameterized.parameters(config_lib.A3CConfig, config_lib.A2CConfig)
+  def test_groups(self, config_class):
+    program = a3c.make_program(config_class(**SMALL), 'cartpole',
+                               num_actors=3, budget=BUDGET)
+    self.assertEqual(
+        {g: len(n) for g, n in program.groups.items()},
+        {'counter': 1, 'parameter_server': 2, 'worker': 3, 'evaluator': 1})
+
+  def test_bad_input_raises(self):
+    with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
+      a3c.make_program(config_lib.A3CConfig(**SMALL), 'cartpole',
+                       num_actors=0, budget=BUDGET)
+    with self.assertRaisesRegex(ValueError, 'continuous ones'):
+      a3c.make_program(config_lib.A3CConfig(**SMALL), 'cartpole/swingup',
+                       num_actors=1, budget=BUDGET)
+
+
+class SmokeTest(parameterized.TestCase):
+  """Every node in threads; the workers' pushes are counted as updates."""
+
+  @parameterized.named_parameters(('a3c', config_lib.A3CConfig),
+                                  ('a2c', config_lib.A2CConfig))
+  def test_workers_update_the_parameter_server(self, config_class):
+    program = a3c.make_program(config_class(**SMALL), 'cartpole',
+                               num_actors=2, budget=BUDGET)
+    lp.launch(program, launch_type='test_mt', test_case=self)
+    (counter_node,) = program.groups['counter']
+    counts = helpers.wait_for_counts(
+        counter_node.create_handle().dereference(),
+        {'learner_steps': 6, 'actor_steps': 1})
+    self.assertGreaterEqual(counts['learner_steps'], 6)
+    stats = [n.create_handle().dereference().stats()
+             for n in program.groups['parameter_server']]
+    # The first shard counts its updates; the other took the same pushes.
+    self.assertGreaterEqual(stats[0]['applied'], 6)
+    self.assertGreaterEqual(stats[1]['applied'], 6)
+    if config_class is config_lib.A2CConfig:
+      self.assertEqual(stats[0]['dropped'], 0)  # Workers wait each round.
+
+
+if __name__ == '__main__':
+  absltest.main()
