@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.impala
 	$(PY) -m benchmarks.dqn_family
 	$(PY) -m benchmarks.r2d2
+	$(PY) -m benchmarks.parameter_server_programs
 
 clean-venv:
 	rm -rf $(VENV)

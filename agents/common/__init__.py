@@ -13,9 +13,11 @@
   replay                Reverb helpers: bounded flush, table rates, the
                         replay table preset, item and priority writers
   priorities            importance weights; R2D2's sequence priority
+  actor_critic          the policy + value network of IMPALA and A3C
   value_rescaling       h(x) and its exact inverse (R2D2)
   optimizers            NumPy Adam / RMSProp / SGD for parameter servers
-  parameter_server      sharded parameters: shards, client, stale drops
+  parameter_server      sharded parameters: shards, client, stale drops,
+                        synchronous rounds (A2C)
   wire                  arrays as bytes for calls into Courier nodes
   lazy                  package attributes that load their module on use
 """
