@@ -50,6 +50,17 @@ class WorkerTest(absltest.TestCase):
       np.testing.assert_array_equal(local, remote)
     self.assertFalse(all(np.allclose(a, b) for a, b in zip(server, start)))
 
+  def test_lstm_worker_pushes_rollouts_from_their_stored_state(self):
+    import dataclasses  # pylint: disable=g-import-not-at-top
+    config = dataclasses.replace(CONFIG, lstm_size=8)
+    shards = _shards(config)
+    network = actor_critic.make_network((4,), 2, config)
+    worker = worker_lib.make_worker(
+        network, 2, parameter_server.ShardedParameters(shards), config,
+        seed=0)
+    _run(worker, 0, rollouts=3)  # Rollouts 2 and 3 start mid-episode.
+    self.assertEqual(sum(s.stats()['applied'] for s in shards), 2 * 3)
+
   def test_gradient_matches_a_direct_computation(self):
     shards = _shards(CONFIG)
     network = actor_critic.make_network((4,), 2, CONFIG)
