@@ -8,7 +8,7 @@ writes new priorities back; actors refresh parameters every
 variable_update_period environment steps.
 """
 
-from typing import Optional
+from typing import Any, Optional
 
 import launchpad as lp
 
@@ -29,7 +29,19 @@ def make_program(config: config_lib.ApexConfig, environment_name: str, *,
   Raises:
     ValueError: bad environment, num_actors < 1, continuous actions.
   """
+  return build_ladder_program('apex', config, environment_name, num_actors,
+                              budget, logdir, start_time)
+
+
+def build_ladder_program(name: str, config: config_lib.ApexConfig,
+                         environment_name: str, num_actors: int,
+                         budget: budget_lib.Budget, logdir: Optional[str],
+                         start_time: Optional[float],
+                         **factories: Any) -> lp.Program:
+  """The replay graph with the Ape-X epsilon ladder over num_actors actors;
+  `factories` go to `programs.dqn.build_replay_program` (R2D2 passes its
+  actor, learner and table factories)."""
   epsilons = exploration.apex_epsilons(num_actors, config.epsilon,
                                        config.epsilon_alpha)
-  return dqn.build_replay_program('apex', config, environment_name, epsilons,
-                                  budget, logdir, start_time)
+  return dqn.build_replay_program(name, config, environment_name, epsilons,
+                                  budget, logdir, start_time, **factories)

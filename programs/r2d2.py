@@ -18,8 +18,8 @@ from typing import Any, Optional, Union
 import launchpad as lp
 
 from agents.common import budget as budget_lib
-from agents.dqn import exploration
 from agents.r2d2 import config as config_lib
+from programs import apex
 from programs import dqn
 
 
@@ -60,9 +60,7 @@ def make_program(config: config_lib.R2D2Config, environment_name: str, *,
   Raises:
     ValueError: bad environment, num_actors < 1, continuous actions.
   """
-  epsilons = exploration.apex_epsilons(num_actors, config.epsilon,
-                                       config.epsilon_alpha)
-  return dqn.build_replay_program(
-      'r2d2', config, environment_name, epsilons, budget, logdir, start_time,
-      actor_factory=make_actor, learner_factory=make_learner,
+  return apex.build_ladder_program(
+      'r2d2', config, environment_name, num_actors, budget, logdir,
+      start_time, actor_factory=make_actor, learner_factory=make_learner,
       tables=replay_tables)

@@ -5,7 +5,7 @@ priorities |TD| from its own network when replay is prioritized (Ape-X).
 Follows `acme.core.Actor` with batched arguments, like the IMPALA actor.
 """
 
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, List, Optional
 
 import acme
 import numpy as np
@@ -18,14 +18,13 @@ from agents.dqn import losses
 from agents.dqn import networks
 from agents.dqn import transitions as transitions_lib
 
-Epsilon = Union[float, Callable[[int], float]]  # Fixed, or of env steps.
 
 
 class DQNActor(acme.core.Actor):
   """Batched epsilon-greedy actor that records n-step transitions."""
 
   def __init__(self, network: networks.QNetwork, num_envs: int,
-               config: config_lib.DQNConfig, epsilon: Epsilon,
+               config: config_lib.DQNConfig, epsilon: exploration.Epsilon,
                writer: Optional[transitions_lib.TransitionWriter] = None,
                variable_client: Optional[Any] = None, seed: int = 0,
                environment: Optional[Any] = None):
@@ -85,9 +84,7 @@ class DQNActor(acme.core.Actor):
 
   @property
   def epsilon(self) -> float:
-    if callable(self._epsilon):
-      return self._epsilon(self.env_steps)
-    return self._epsilon
+    return exploration.epsilon_at(self._epsilon, self.env_steps)
 
   def observe_first(self, observation: np.ndarray) -> None:
     self._observation = observation

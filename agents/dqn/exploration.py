@@ -1,7 +1,7 @@
 """Exploration schedules of the DQN family (no TensorFlow: the programs
 compute the Ape-X ladder while building the graph)."""
 
-from typing import Callable, List
+from typing import Callable, List, Union
 
 import numpy as np
 
@@ -31,6 +31,14 @@ def apex_epsilons(num_actors: int, epsilon: float = 0.4,
     return [epsilon]
   return [epsilon ** (1 + alpha * i / (num_actors - 1))
           for i in range(num_actors)]
+
+
+Epsilon = Union[float, Callable[[int], float]]  # Fixed, or of env steps.
+
+
+def epsilon_at(epsilon: Epsilon, env_steps: int) -> float:
+  """A fixed epsilon, or a schedule's value after `env_steps` steps."""
+  return epsilon(env_steps) if callable(epsilon) else epsilon
 
 
 def epsilon_greedy(q_values: np.ndarray, epsilon: float,

@@ -14,7 +14,6 @@ import tensorflow as tf
 
 from agents.common import batched_environments
 from agents.common import replay as replay_lib
-from agents.dqn import actor as dqn_actor
 from agents.dqn import exploration
 from agents.r2d2 import config as config_lib
 from agents.r2d2 import losses
@@ -26,7 +25,7 @@ class R2D2Actor(acme.core.Actor):
   """Batched recurrent epsilon-greedy actor that records sequences."""
 
   def __init__(self, network: networks.RecurrentQNetwork, num_envs: int,
-               config: config_lib.R2D2Config, epsilon: dqn_actor.Epsilon,
+               config: config_lib.R2D2Config, epsilon: exploration.Epsilon,
                writer: Optional[replay_lib.ItemWriter] = None,
                variable_client: Optional[Any] = None, seed: int = 0):
     """Creates the actor.
@@ -77,9 +76,7 @@ class R2D2Actor(acme.core.Actor):
 
   @property
   def epsilon(self) -> float:
-    if callable(self._epsilon):
-      return self._epsilon(self.env_steps)
-    return self._epsilon
+    return exploration.epsilon_at(self._epsilon, self.env_steps)
 
   def observe_first(self, observation: np.ndarray) -> None:
     """Every environment starts an episode: the state starts at zero."""
