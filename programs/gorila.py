@@ -35,7 +35,8 @@ def make_learner(replay: Any, counter: Any, shards: Sequence[Any],
   from agents import dqn as dqn_agent  # pylint: disable=g-import-not-at-top
   from agents.common import parameter_server  # pylint: disable=g-import-not-at-top
   return dqn_agent.GorilaLearner(
-      parameters=parameter_server.ShardedParameters(shards),
+      parameters=parameter_server.ShardedParameters(
+          shards, lp.stop_event().is_set),
       **dqn.learner_inputs(replay, counter, **kwargs))
 
 

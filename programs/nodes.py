@@ -64,7 +64,7 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
   def wrapper(self, *args, **kwargs) -> None:
     try:
       method(self, *args, **kwargs)
-    except Stopped:
+    except (Stopped, parameter_server.CallAbandoned):
       pass  # A call abandoned at the stop: a clean end, not a failure.
     except BaseException:
       _report_failure(self)
@@ -253,7 +253,8 @@ def variable_source_client(source: Any, should_stop: Callable[[], bool]) -> Any:
   clients of a parameter server's shards (a list), seen as one source."""
   if isinstance(source, (list, tuple)):
     return parameter_server.ShardedParameters(
-        [StoppableClient(shard, should_stop) for shard in source])
+        [StoppableClient(shard, should_stop) for shard in source],
+        should_stop)
   return StoppableClient(source, should_stop)
 
 

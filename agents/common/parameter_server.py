@@ -15,9 +15,10 @@ from many learners are applied one at a time, in arrival order. Arrays go
 to a shard packed as bytes (`agents.common.wire`).
 """
 
+from concurrent import futures
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -171,12 +172,25 @@ class ParameterShard:
               'dropped': self.dropped}
 
 
+class CallAbandoned(Exception):
+  """A call to the shards was given up because the program is stopping."""
+
+
 class ShardedParameters:
   """A network's variables spread over shards, seen as one list."""
 
-  def __init__(self, shards: Sequence[Any]):
-    """`shards`: ParameterShard objects or clients of shard nodes."""
+  def __init__(self, shards: Sequence[Any],
+               should_stop: Callable[[], bool] = lambda: False):
+    """Creates the client.
+
+    Args:
+      shards: ParameterShard objects or clients of shard nodes.
+      should_stop: polled while remote calls are in flight; when it turns
+        True they are abandoned (CallAbandoned), so that a worker does not
+        wait out the call timeout on a server that has already stopped.
+    """
     self._shards = list(shards)
+    self._should_stop = should_stop
     self._indices: Optional[List[List[int]]] = None
     self._size: Optional[int] = None
 
@@ -199,7 +213,7 @@ class ShardedParameters:
     """
     deadline = time.time() + WAIT_SECONDS
     while True:
-      answers = _call_all(self._shards, 'get_parameters',
+      answers = _call_all(self._shards, self._should_stop, 'get_parameters',
                           [() for _ in self._shards])
       if all(a is not None for a in answers):
         break
@@ -243,7 +257,7 @@ class ShardedParameters:
       raise ValueError(f'{len(gradients)} gradients for {self._size} '
                        'variables.')
     answers = _call_all(
-        self._shards, 'apply_gradients',
+        self._shards, self._should_stop, 'apply_gradients',
         [(wire.pack([gradients[i] for i in indices]), version, pull)
          for indices, version in zip(self._indices, versions)])
     applied = [a for a, _, _ in answers]
@@ -258,13 +272,28 @@ class ShardedParameters:
     return [parameters for _ in names]
 
 
-def _call_all(shards: Sequence[Any], method: str,
-              args: Sequence[Tuple[Any, ...]]) -> List[Any]:
-  """shard.method(*args) on every shard; remote ones all in flight at once."""
+def _call_all(shards: Sequence[Any], should_stop: Callable[[], bool],
+              method: str, args: Sequence[Tuple[Any, ...]]) -> List[Any]:
+  """shard.method(*args) on every shard; remote ones all in flight at once.
+
+  Raises:
+    CallAbandoned: `should_stop()` turned True while a call was in flight.
+  """
   calls = []
   for shard, shard_args in zip(shards, args):
     if hasattr(shard, 'futures'):  # A Courier client (or StoppableClient).
       calls.append(getattr(shard.futures, method)(*shard_args))
     else:
       calls.append(getattr(shard, method)(*shard_args))
-  return [c.result() if hasattr(c, 'result') else c for c in calls]
+  return [_result(c, should_stop) if hasattr(c, 'result') else c
+          for c in calls]
+
+
+def _result(future: Any, should_stop: Callable[[], bool]) -> Any:
+  while True:
+    try:
+      return future.result(timeout=POLL_SECONDS)
+    except futures.TimeoutError:
+      if should_stop():
+        future.cancel()
+        raise CallAbandoned() from None
