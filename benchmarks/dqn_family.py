@@ -90,7 +90,7 @@ def table_microbenchmark(seconds=5.0):
   import numpy as np
   import reverb
   from agents.dqn import config as config_lib
-  from agents.common import replay as replay_lib
+  from agents.common import replay_samples
   from agents.dqn import transitions
   results = {}
   for batch_size in (32, 256):
@@ -117,7 +117,7 @@ def table_microbenchmark(seconds=5.0):
         server_address=address, batch_size=batch_size,
         table=transitions.REPLAY_TABLE, num_parallel_calls=1,
         prefetch_size=1))
-    priorities = replay_lib.PriorityWriter(client, transitions.REPLAY_TABLE)
+    priorities = replay_samples.PriorityWriter(client, transitions.REPLAY_TABLE)
     sampled, start = 0, time.time()
     while time.time() - start < seconds:
       sample = next(iterator)

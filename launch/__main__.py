@@ -159,12 +159,12 @@ def main(argv):
       print('[launch] nodes run in a private network namespace '
             '(--noisolate_network to opt out)', flush=True)
 
-  from programs import nodes  # pylint: disable=g-import-not-at-top
+  from programs.nodes import lifecycle  # pylint: disable=g-import-not-at-top
   # Nodes that fail write here (Launchpad ignores their exit codes).
   failure_file = tempfile.NamedTemporaryFile(prefix='distrl_failures_',
                                              delete=False)
   failure_file.close()
-  os.environ[nodes.FAILURE_FILE_ENV] = failure_file.name
+  os.environ[lifecycle.FAILURE_FILE_ENV] = failure_file.name
   print(f'[launch] {launch.program} on {launch.environment}, '
         f'{launch.num_actors} actor(s), {launch.launch_type}, budget '
         f'{built.budget}', flush=True)

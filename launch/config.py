@@ -17,9 +17,9 @@ import json
 import typing
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from agents.common import budget as budget_lib
 from agents.common import environments
 from launch import colocation
+from programs.nodes import budget as budget_lib
 import programs
 
 LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt')

@@ -10,9 +10,9 @@ A3C (`--program=a3c`): each shard applies a gradient when it arrives, with
 RMSProp statistics shared by all workers, and answers with the new
 parameters; no barrier. A2C (`--program=a2c`, or `synchronous=True`): the
 same nodes; each shard averages one gradient per worker and applies it once
-per round, and the workers wait for the round.
-
-Wiring only: the factories run in their node's process.
+per round, and the workers wait on the shards for the round. The first
+shard counts updates as learner steps. Node code: `programs.nodes`; maths:
+`agents.a3c`.
 """
 
 import functools
@@ -22,10 +22,13 @@ from typing import Any, Optional
 import launchpad as lp
 
 from agents.a3c import config as config_lib
-from agents.common import budget as budget_lib
 from agents.common import environments
-from programs import dqn
-from programs import nodes
+from agents.common import optimizers
+from programs.nodes import actor_runner
+from programs.nodes import budget as budget_lib
+from programs.nodes import counter as counter_lib
+from programs.nodes import evaluator as evaluator_lib
+from programs.nodes import parameter_shard
 
 VARIABLE_NAMES = ('policy',)
 
@@ -72,35 +75,36 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
   if num_actors < 1:
     raise ValueError(f'num_actors={num_actors} must be >= 1.')
   name = 'a2c' if config.synchronous else 'a3c'
-  dqn.check_discrete(environment_name, name)
+  environments.check_discrete(environment_name, name)
   start_time = time.time() if start_time is None else start_time
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(num_actors + 1)]  # The last: the evaluator's.
+  logs = dict(logdir=logdir, start_time=start_time)
   program = lp.Program(name)
 
-  counter = nodes.add_counter(program, budget, start_time)
-  shards = nodes.build_parameter_shards(
-      program, config.num_shards, counter=counter,
-      optimizer=config.optimizer, learning_rate=config.learning_rate,
-      optimizer_kwargs=config.optimizer_kwargs(),
-      synchronous_workers=num_actors if config.synchronous else None)
-
-  seeds = [environments.actor_seed(config.seed, i) for i in range(num_actors)]
-  nodes.add_actors(
-      program,
-      make_actors=[functools.partial(make_worker, config=config, seed=seed)
-                   for seed in seeds],
-      seeds=seeds, environment_name=environment_name,
-      num_envs=config.envs_per_worker, variable_source=shards,
-      replays=[None] * num_actors, counter=counter, logdir=logdir,
-      start_time=start_time, log_period_seconds=config.log_period_seconds,
-      group='worker')
-
-  seed = environments.actor_seed(config.seed, num_actors)
-  nodes.add_evaluator(
-      program,
-      make_actor=functools.partial(make_evaluation_actor, config=config,
-                                   seed=seed),
-      seed=seed, environment_name=environment_name,
-      num_episodes=config.eval_episodes, variable_source=shards,
-      counter=counter, logdir=logdir, start_time=start_time,
-      period_seconds=config.eval_period_seconds, budget=budget)
+  with program.group('counter'):
+    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+  with program.group('parameter_server'):
+    shards = [program.add_node(parameter_shard.build_parameter_shard(
+        counter=counter if i == 0 else None, optimizer=config.optimizer,
+        learning_rate=config.learning_rate,
+        optimizer_kwargs=optimizers.options(config),
+        synchronous_workers=num_actors if config.synchronous else None))
+              for i in range(config.num_shards)]
+  with program.group('worker'):
+    for i in range(num_actors):
+      program.add_node(actor_runner.build_actor(
+          functools.partial(make_worker, config=config, seed=seeds[i]),
+          environment_name=environment_name,
+          num_envs=config.envs_per_worker, seed=seeds[i],
+          variable_source=shards, replay=None, counter=counter,
+          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  with program.group('evaluator'):
+    program.add_node(evaluator_lib.build_evaluator(
+        functools.partial(make_evaluation_actor, config=config,
+                          seed=seeds[-1]),
+        environment_name=environment_name,
+        num_episodes=config.eval_episodes, seed=seeds[-1],
+        variable_source=shards, counter=counter,
+        period_seconds=config.eval_period_seconds, budget=budget, **logs))
   return program

@@ -1,6 +1,6 @@
 """Gorila (Nair et al. 2015) as a Launchpad program.
 
-  actor x N --transitions--> replay (shared table, or one per bundle)
+  actor x N --transitions--> replay (one shared table, or one per bundle)
                                   |
   learner x M <---- batches ------+    each with its own target network
      | gradients        ^ parameters (every parameter_pull_period updates;
@@ -13,8 +13,8 @@
 
 'bundled' replay mode: actor i, replay i and learner i form a bundle (the
 paper's bundled mode, which keeps experience local to one machine); it needs
-num_learners == num_actors. Wiring only; the DQN pieces are
-`programs.dqn`'s factories and `agents.dqn`.
+num_learners == num_actors. Actors and the evaluator are the DQN family's
+(`programs.dqn`); node code: `programs.nodes`; maths: `agents.dqn`.
 """
 
 import functools
@@ -23,10 +23,17 @@ from typing import Any, Optional, Sequence
 
 import launchpad as lp
 
-from agents.common import budget as budget_lib
+from agents.common import environments
+from agents.common import optimizers
 from agents.dqn import config as config_lib
+from agents.dqn import exploration
 from programs import dqn
-from programs import nodes
+from programs.nodes import actor_runner
+from programs.nodes import budget as budget_lib
+from programs.nodes import counter as counter_lib
+from programs.nodes import evaluator as evaluator_lib
+from programs.nodes import learner_runner
+from programs.nodes import parameter_shard
 
 
 def make_learner(replay: Any, counter: Any, shards: Sequence[Any],
@@ -35,16 +42,15 @@ def make_learner(replay: Any, counter: Any, shards: Sequence[Any],
   from agents import dqn as dqn_agent  # pylint: disable=g-import-not-at-top
   from agents.common import parameter_server  # pylint: disable=g-import-not-at-top
   return dqn_agent.GorilaLearner(
-      parameters=parameter_server.ShardedParameters(
-          shards, lp.stop_event().is_set),
-      **dqn.learner_inputs(replay, counter, **kwargs))
+      parameters=parameter_server.ShardedParameters(shards),
+      **dqn.learner_kwargs(dqn_agent, replay, counter, **kwargs))
 
 
 def make_program(config: config_lib.GorilaConfig, environment_name: str, *,
                  num_actors: int, budget: budget_lib.Budget,
                  logdir: Optional[str] = None,
                  start_time: Optional[float] = None) -> lp.Program:
-  """The Gorila program graph; deploy it with any Launchpad launch type.
+  """The Gorila program graph, for a local launch (threads or processes).
 
   Args: as `programs.impala.make_program`; config.num_learners learners and
   config.num_shards parameter-server shards.
@@ -61,39 +67,48 @@ def make_program(config: config_lib.GorilaConfig, environment_name: str, *,
         f'GorilaConfig.replay_mode=bundled pairs actors and learners: '
         f'num_learners={config.num_learners} must equal num_actors='
         f'{num_actors}.')
-  spec = dqn.check_discrete(environment_name, 'gorila')
+  spec = environments.check_discrete(environment_name, 'gorila')
   start_time = time.time() if start_time is None else start_time
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(num_actors + 1)]  # The last: the evaluator's.
+  logs = dict(logdir=logdir, start_time=start_time)
   program = lp.Program('gorila')
 
-  counter = nodes.add_counter(program, budget, start_time)
-
+  with program.group('counter'):
+    counter = program.add_node(counter_lib.build_counter(budget, start_time))
   with program.group('replay'):
-    tables = functools.partial(dqn.replay_tables, spec['observation_shape'],
-                               config)
-    replays = [program.add_node(lp.ReverbNode(tables))
+    replays = [program.add_node(lp.ReverbNode(functools.partial(
+        dqn.replay_tables, spec['observation_shape'], config)))
                for _ in range(num_actors if bundled else 1)]
-
-  optimizer_kwargs = (
-      {'epsilon': config.adam_epsilon} if config.optimizer == 'adam' else
-      {'epsilon': config.rmsprop_epsilon, 'decay': config.rmsprop_decay})
-  shards = nodes.build_parameter_shards(
-      program, config.num_shards, optimizer=config.optimizer,
-      learning_rate=config.learning_rate, max_staleness=config.max_staleness,
-      optimizer_kwargs=optimizer_kwargs)
-
+  with program.group('parameter_server'):
+    shards = [program.add_node(parameter_shard.build_parameter_shard(
+        optimizer=config.optimizer, learning_rate=config.learning_rate,
+        max_staleness=config.max_staleness,
+        optimizer_kwargs=optimizers.options(config)))
+              for _ in range(config.num_shards)]
   with program.group('learner'):
-    for learner_id in range(config.num_learners):
-      program.add_node(lp.CourierNode(
-          nodes.LearnerRunner,
-          make_learner=functools.partial(
-              make_learner, config=config, environment_name=environment_name,
-              logdir=logdir, start_time=start_time, log=learner_id == 0),
-          replay=replays[learner_id % len(replays)], counter=counter,
-          shards=shards))
-
-  dqn.add_actors(program, config, environment_name, [dqn.LINEAR] * num_actors,
-                 shards, [replays[i % len(replays)] for i in range(num_actors)],
-                 counter, logdir, start_time)
-  dqn.add_evaluator(program, config, environment_name, num_actors, shards,
-                    counter, logdir, start_time, budget)
+    for i in range(config.num_learners):
+      program.add_node(learner_runner.build_learner(
+          functools.partial(make_learner, config=config,
+                            environment_name=environment_name, log=i == 0,
+                            **logs),
+          replay=replays[i % len(replays)], counter=counter, shards=shards))
+  with program.group('actor'):
+    for i in range(num_actors):
+      program.add_node(actor_runner.build_actor(
+          functools.partial(dqn.make_actor, config=config, seed=seeds[i],
+                            epsilon=exploration.LINEAR),
+          environment_name=environment_name,
+          num_envs=config.envs_per_actor, seed=seeds[i],
+          variable_source=shards, replay=replays[i % len(replays)],
+          counter=counter, log_period_seconds=config.log_period_seconds,
+          log=i == 0, **logs))
+  with program.group('evaluator'):
+    program.add_node(evaluator_lib.build_evaluator(
+        functools.partial(dqn.make_actor, config=config, seed=seeds[-1],
+                          epsilon=config.eval_epsilon),
+        environment_name=environment_name,
+        num_episodes=config.eval_episodes, seed=seeds[-1],
+        variable_source=shards, counter=counter,
+        period_seconds=config.eval_period_seconds, budget=budget, **logs))
   return program

@@ -1,15 +1,14 @@
-"""IMPALA as a Launchpad program (Espeholt et al. 2018, Figure 1, left).
+"""IMPALA (Espeholt et al. 2018, Figure 1, left) as a Launchpad program.
 
-  actor x N --unrolls--> replay (queue) --batches--> learner
-     ^                                                  |
-     +------ variable_server <---- get_variables -------+
+  actor x N --unrolls--> replay (FIFO queue) --batches--> learner
+     ^                                                       |
+     +------- variable_server <------ get_variables ---------+
   evaluator <-- variable_server       counter (+ budget) <-- everyone
 
-Wiring only: the factories below are module-level so Launchpad can pickle
-them; each runs in its node's process and calls into `agents.impala`. They
-import TensorFlow there, not at module level, so that the launcher and the
-nodes that need no TensorFlow (counter, variable server) start in a fraction
-of a second and stay small.
+The factories are module-level so Launchpad can pickle them; each runs in
+its node's process and imports TensorFlow there, so that the launcher and
+the nodes that need none (counter, variable server) start in a fraction of
+a second and stay small. Node code: `programs.nodes`; maths: `agents.impala`.
 """
 
 import functools
@@ -18,11 +17,15 @@ from typing import Any, Optional
 
 import launchpad as lp
 
-from agents.common import budget as budget_lib
 from agents.common import environments
-from agents.common import loggers
 from agents.impala import config as config_lib
-from programs import nodes
+from programs.nodes import actor_runner
+from programs.nodes import budget as budget_lib
+from programs.nodes import counter as counter_lib
+from programs.nodes import evaluator as evaluator_lib
+from programs.nodes import learner_runner
+from programs.nodes import loggers
+from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)
 
@@ -30,7 +33,7 @@ VARIABLE_NAMES = ('policy',)
 def make_actor(environment: Any, variable_source: Any, replay: Any = None,
                should_stop: Any = None, *, config: config_lib.IMPALAConfig,
                seed: int, greedy: bool = False) -> Any:
-  """An actor for `environment` (batched); records unrolls if `replay`.
+  """A batched actor for `environment`; records unrolls if `replay`.
 
   It starts acting at once with the seeded initial weights (the learner's
   too) and takes the learner's variables as they arrive.
@@ -62,13 +65,12 @@ def make_learner(replay: Any, counter: Any, *,
   dataset = datasets.make_reverb_dataset(
       server_address=replay.server_address, batch_size=config.batch_size,
       table=impala.QUEUE_TABLE, num_parallel_calls=1, prefetch_size=1)
-  remote_counter = nodes.RemoteCounter(counter)  # Stoppable (LearnerRunner).
-  logger = loggers.NodeLogger('learner', logdir, start_time,
-                              config.log_period_seconds,
-                              step_key='learner_steps',
-                              counts_fn=remote_counter.get_counts)
+  counter = counter_lib.CounterClient(counter)
+  logger = loggers.learner_logger(counter, logdir=logdir,
+                                  start_time=start_time,
+                                  period_seconds=config.log_period_seconds)
   return impala.IMPALALearner(network, iter(dataset), config,
-                              counter=remote_counter, logger=logger)
+                              counter=counter, logger=logger)
 
 
 def queue_tables(observation_shape: Any, num_actions: int,
@@ -81,7 +83,7 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
                  num_actors: int, budget: budget_lib.Budget,
                  logdir: Optional[str] = None,
                  start_time: Optional[float] = None) -> lp.Program:
-  """The IMPALA program graph; deploy it with any Launchpad launch type.
+  """The IMPALA program graph, for a local launch (threads or processes).
 
   Args:
     config: every hyperparameter.
@@ -96,39 +98,43 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
   """
   if num_actors < 1:
     raise ValueError(f'num_actors={num_actors} must be >= 1.')
-  spec = environments.environment_spec(environment_name)
-  if spec['num_actions'] is None:
-    raise ValueError(f'IMPALA here takes discrete actions; environment '
-                     f'{environment_name!r} has continuous ones.')
+  spec = environments.check_discrete(environment_name, 'impala')
   start_time = time.time() if start_time is None else start_time
+  # Actor i seeds from (config.seed, i); the evaluator comes after them.
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(num_actors + 1)]
+  logs = dict(logdir=logdir, start_time=start_time)
   program = lp.Program('impala')
 
-  counter, replay, variable_server = nodes.add_learner_core(
-      program, budget=budget, start_time=start_time,
-      tables=functools.partial(queue_tables, spec['observation_shape'],
-                               spec['num_actions'], config),
-      make_learner=functools.partial(
-          make_learner, config=config, environment_name=environment_name,
-          logdir=logdir, start_time=start_time),
-      variable_names=VARIABLE_NAMES,
-      refresh_seconds=config.variable_refresh_seconds)
-
-  seeds = [environments.actor_seed(config.seed, i)
-           for i in range(num_actors + 1)]  # The last: the evaluator's.
-  nodes.add_actors(
-      program,
-      make_actors=[functools.partial(make_actor, config=config, seed=seed)
-                   for seed in seeds[:-1]],
-      seeds=seeds[:-1], environment_name=environment_name,
-      num_envs=config.envs_per_actor, variable_source=variable_server,
-      replays=[replay] * num_actors, counter=counter, logdir=logdir,
-      start_time=start_time, log_period_seconds=config.log_period_seconds)
-  nodes.add_evaluator(
-      program,
-      make_actor=functools.partial(make_actor, config=config, seed=seeds[-1],
-                                   greedy=config.eval_greedy),
-      seed=seeds[-1], environment_name=environment_name,
-      num_episodes=config.eval_episodes, variable_source=variable_server,
-      counter=counter, logdir=logdir, start_time=start_time,
-      period_seconds=config.eval_period_seconds, budget=budget)
+  with program.group('counter'):
+    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+  with program.group('replay'):
+    queue = program.add_node(lp.ReverbNode(functools.partial(
+        queue_tables, spec['observation_shape'], spec['num_actions'],
+        config)))
+  with program.group('learner'):
+    learner = program.add_node(learner_runner.build_learner(
+        functools.partial(make_learner, config=config,
+                          environment_name=environment_name, **logs),
+        replay=queue, counter=counter))
+  with program.group('variable_server'):
+    variable_server = program.add_node(
+        variable_server_lib.build_variable_server(
+            learner, VARIABLE_NAMES, config.variable_refresh_seconds))
+  with program.group('actor'):
+    for i in range(num_actors):
+      program.add_node(actor_runner.build_actor(
+          functools.partial(make_actor, config=config, seed=seeds[i]),
+          environment_name=environment_name,
+          num_envs=config.envs_per_actor, seed=seeds[i],
+          variable_source=variable_server, replay=queue, counter=counter,
+          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  with program.group('evaluator'):
+    program.add_node(evaluator_lib.build_evaluator(
+        functools.partial(make_actor, config=config, seed=seeds[-1],
+                          greedy=config.eval_greedy),
+        environment_name=environment_name,
+        num_episodes=config.eval_episodes, seed=seeds[-1],
+        variable_source=variable_server, counter=counter,
+        period_seconds=config.eval_period_seconds, budget=budget, **logs))
   return program

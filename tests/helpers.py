@@ -136,3 +136,23 @@ def wait_for_counts(counter, minimums, timeout_seconds=30.0):
     time.sleep(0.1)
     counts = counter.get_counts()
   return counts
+
+
+def run_acme_loop(environment_name, make_batched_actor, num_episodes=3,
+                  seed=0):
+  """Runs an agent's actor the acme way: acme.EnvironmentLoop on one plain
+  dm_env environment, through agents.common.acme_actor.
+
+  Returns:
+    (the acme actor, environment steps taken).
+  """
+  import acme  # pylint: disable=g-import-not-at-top
+  from acme.utils import counting  # pylint: disable=g-import-not-at-top
+  from agents.common import acme_actor  # pylint: disable=g-import-not-at-top
+  from agents.common import environments  # pylint: disable=g-import-not-at-top
+  environment = environments.make_environment(environment_name, seed=seed)
+  actor = acme_actor.make(environment, make_batched_actor)
+  counter = counting.Counter()
+  acme.EnvironmentLoop(environment, actor, counter=counter).run(
+      num_episodes=num_episodes)
+  return actor, int(counter.get_counts()['steps'])

@@ -10,7 +10,7 @@ scaled to CartPole/Catch on two cores; comments give the paper's values.
 import dataclasses
 from typing import Tuple
 
-from agents.dqn import config as dqn_config
+from agents.common import config_checks
 
 OPTIMIZERS = ('rmsprop', 'adam', 'sgd')
 TORSOS = ('auto', 'mlp', 'conv')
@@ -68,39 +68,19 @@ class A3CConfig:
   log_period_seconds: float = 2.0
 
   def __post_init__(self):
-    dqn_config.check_positive_ints(self, (
+    config_checks.positive_ints(self, (
         'envs_per_worker', 'unroll_length', 'num_shards', 'conv_channels',
         'eval_episodes'))
-    dqn_config.check_unit_interval(self, ('discount',))
-    dqn_config.check_positive(self, (
+    config_checks.unit_interval(self, ('discount',))
+    config_checks.positive(self, (
         'learning_rate', 'rmsprop_epsilon', 'adam_epsilon',
         'max_gradient_norm', 'eval_period_seconds', 'log_period_seconds'))
-    if self.entropy_cost < 0 or self.baseline_cost < 0:
-      raise ValueError(f'A3CConfig: entropy_cost={self.entropy_cost} and '
-                       f'baseline_cost={self.baseline_cost} must be >= 0.')
-    if not 0.0 <= self.rmsprop_decay < 1.0:
-      raise ValueError(f'A3CConfig.rmsprop_decay={self.rmsprop_decay} must '
-                       'lie in [0, 1).')
-    if self.optimizer not in OPTIMIZERS:
-      raise ValueError(f'A3CConfig.optimizer={self.optimizer!r}; allowed: '
-                       f'{", ".join(OPTIMIZERS)}.')
-    if self.torso not in TORSOS:
-      raise ValueError(f'A3CConfig.torso={self.torso!r}; allowed: '
-                       f'{", ".join(TORSOS)}.')
-    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
-      raise ValueError(f'A3CConfig.hidden_sizes={self.hidden_sizes} must be '
-                       'a non-empty tuple of sizes >= 1.')
-    if self.lstm_size < 0:
-      raise ValueError(f'A3CConfig.lstm_size={self.lstm_size} must be >= 0 '
-                       '(0: none).')
-
-  def optimizer_kwargs(self):
-    """The parameter server's optimizer options (agents.common.optimizers)."""
-    if self.optimizer == 'adam':
-      return {'epsilon': self.adam_epsilon}
-    if self.optimizer == 'rmsprop':
-      return {'epsilon': self.rmsprop_epsilon, 'decay': self.rmsprop_decay}
-    return {}
+    config_checks.non_negative(self, ('entropy_cost', 'baseline_cost',
+                                      'lstm_size'))
+    config_checks.decay(self, 'rmsprop_decay')
+    config_checks.choice(self, 'optimizer', OPTIMIZERS)
+    config_checks.choice(self, 'torso', TORSOS)
+    config_checks.layer_sizes(self, 'hidden_sizes')
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,10 +6,10 @@ The pusher computes the gradient of the rollout's loss on the worker's copy
 of the network, sends it to the parameter server and copies the parameters
 it answers with into that copy, so the next rollout acts on them (on-policy,
 as A3C's threads do). In A2C mode it waits until the server has applied the
-round's averaged gradient.
+round's averaged gradient, blocked on the server (bounded waits), not
+polling it.
 """
 
-import time
 from typing import Any, Callable, Dict, List
 
 import numpy as np
@@ -22,7 +22,9 @@ from agents.common import weights
 from agents.impala import actor as impala_actor
 from agents.impala import unrolls as unrolls_lib
 
-POLL_SECONDS = 0.002  # A2C: how often a worker looks for the next round.
+# A2C: one wait on the server for the round lasts at most this long; the
+# worker then looks at the stop and waits again.
+ROUND_WAIT_SECONDS = 1.0
 
 
 class GradientPusher:
@@ -38,7 +40,7 @@ class GradientPusher:
       parameters: `agents.common.parameter_server.ShardedParameters` (or
         anything with initialize, pull and push).
       config: loss options and the synchronous switch.
-      should_stop: polled while an A2C round is waited for.
+      should_stop: looked at between the waits for an A2C round.
     """
     self._network = network
     self._parameters = parameters
@@ -87,13 +89,12 @@ class GradientPusher:
                                                           pull=True)
     else:
       self._parameters.push(grads, pushed_at)
-      while True:  # Until every shard has applied this round.
-        values, self._versions = self._parameters.pull()
-        if all(v > p for v, p in zip(self._versions, pushed_at)):
-          break
+      pulled = None
+      while pulled is None:  # Until every shard has applied this round.
         if self._should_stop():
           return False
-        time.sleep(POLL_SECONDS)
+        pulled = self._parameters.wait(pushed_at, ROUND_WAIT_SECONDS)
+      values, self._versions = pulled
     weights.set_weights(self._network, values)
     self.pushes += 1
     return True

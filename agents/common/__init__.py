@@ -1,23 +1,30 @@
-"""Building blocks shared by every agent, one concept per module.
+"""Building blocks shared by every agent, one concept per module. No
+Launchpad: run infrastructure (budget, loggers, the runners' loop) lives in
+`programs.nodes`.
 
-  environments          name -> dm_env.Environment (float32 observations)
+  environments          name -> dm_env.Environment (float32 observations);
+                        specs; the discrete-actions check
   batched_environments  N environments stepped together, auto-reset
-  environment_loop      drives a batched environment with a batched actor
+  acme_actor            a batched actor run the acme way (one dm_env
+                        environment, acme.EnvironmentLoop)
+  config_checks         the checks every config's __post_init__ runs
   networks              Sonnet pieces: the shared torso; an LSTM that resets
                         at episode starts (ResetCore); Conv2D (sonnet
                         2.0.0's fails on 3.10)
   weights               network weights as NumPy; seeded initialisation
   variable_client       background variable fetches (daemon thread)
-  loggers               terminal + CSV + TensorBoard logger per node group
-  budget                when a run is over (steps, seconds, target return)
-  replay                Reverb helpers: bounded flush, table rates, the
-                        replay table preset, item and priority writers
+  replay_tables         the replay table preset (uniform / prioritized,
+                        rate limiters)
+  replay_writers        bounded flush; rows of arrays inserted as items
+  replay_samples        sample keys/probabilities; priority write-back
   priorities            importance weights; R2D2's sequence priority
   actor_critic          the policy + value network of IMPALA and A3C
   value_rescaling       h(x) and its exact inverse (R2D2)
-  optimizers            NumPy Adam / RMSProp / SGD for parameter servers
+  optimizers            a config's optimizer options; Sonnet's optimizer
+                        for learners; NumPy Adam / RMSProp / SGD for
+                        parameter servers
   parameter_server      sharded parameters: shards, client, stale drops,
-                        synchronous rounds (A2C)
+                        synchronous rounds (A2C), bounded waits for updates
   wire                  arrays as bytes for calls into Courier nodes
   lazy                  package attributes that load their module on use
 """

@@ -245,6 +245,20 @@ class DMControlFlattened(dm_env.Environment):
     return self._env.action_spec()
 
 
+def check_discrete(name: str, program: str) -> Dict[str, Any]:
+  """`environment_spec(name)`, if its actions are discrete.
+
+  Raises:
+    ValueError: `name` is unknown, or its actions are continuous (the
+      message names `program`, which cannot take them).
+  """
+  spec = environment_spec(name)
+  if spec['num_actions'] is None:
+    raise ValueError(f'{program} takes discrete actions; environment '
+                     f'{name!r} has continuous ones.')
+  return spec
+
+
 def environment_spec(name: str) -> Dict[str, Any]:
   """Observation shape and number of actions of `name`, without keeping it.
 

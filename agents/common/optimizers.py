@@ -1,15 +1,37 @@
-"""NumPy optimizers for parameter servers, which hold no TensorFlow.
+"""Optimizers: the one reading of a config's optimizer fields, Sonnet's for
+learners, and NumPy ones for parameter servers, which hold no TensorFlow.
 
-The update rules are Sonnet's (`snt.optimizers.Adam`, `RMSProp` without
-momentum or centering), so a parameter server applies what a learner would
-have applied locally. State is one slot per variable, kept by the owner.
+The NumPy update rules are Sonnet's (`snt.optimizers.Adam`, `RMSProp`
+without momentum or centering), so a parameter server applies what a learner
+would have applied locally. State is one slot per variable, kept by the
+owner.
 """
 
-from typing import List, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
 OPTIMIZERS = ('adam', 'rmsprop', 'sgd')
+
+
+def options(config: Any) -> Dict[str, float]:
+  """Keyword options of `config.optimizer` from the config's fields
+  (`adam_epsilon`; `rmsprop_decay`, `rmsprop_epsilon`), for `Optimizer` and
+  `make_sonnet_optimizer` alike."""
+  if config.optimizer == 'adam':
+    return {'epsilon': config.adam_epsilon}
+  if config.optimizer == 'rmsprop':
+    return {'decay': config.rmsprop_decay, 'epsilon': config.rmsprop_epsilon}
+  return {}
+
+
+def make_sonnet_optimizer(config: Any) -> Any:
+  """A learner's `snt.Optimizer` from `config.optimizer`, `learning_rate`
+  and `options(config)`."""
+  import sonnet as snt  # pylint: disable=g-import-not-at-top
+  factories = {'adam': snt.optimizers.Adam, 'rmsprop': snt.optimizers.RMSProp,
+               'sgd': snt.optimizers.SGD}
+  return factories[config.optimizer](config.learning_rate, **options(config))
 
 
 class Optimizer:

@@ -12,13 +12,18 @@ the network's variable order (so it serves as a `get_variables` source).
 
 Shards are Courier nodes; each call runs under the shard's lock, so pushes
 from many learners are applied one at a time, in arrival order. Arrays go
-to a shard packed as bytes (`agents.common.wire`).
+to a shard packed as bytes (`agents.common.wire`). A client that must wait
+for an update (A2C's round) waits on the shard, `wait_for_version`, bounded
+by a timeout, instead of polling it.
+
+Remote calls go out through the clients' `futures`, all shards at once;
+what happens to a call in flight when the program stops is the clients'
+business (the node library's stoppable clients give it up).
 """
 
-from concurrent import futures
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -71,6 +76,7 @@ class ParameterShard:
     self._synchronous_workers = synchronous_workers
     self._pending: List[List[np.ndarray]] = []  # A2C: this round's so far.
     self._lock = threading.Lock()
+    self._updated = threading.Condition(self._lock)  # Notified per update.
     self._ready = threading.Event()
     self._indices: List[int] = []
     self._parameters: List[np.ndarray] = []
@@ -135,9 +141,7 @@ class ParameterShard:
                    self.version - version <= self._max_staleness)
         if applied:
           self._optimizer.apply(wire.unpack(gradients), self._parameters)
-          self.version += 1
-          self.applied += 1
-          self.on_update()
+          self._advance()
       if not applied:
         self.dropped += 1
       parameters = ([p.copy() for p in self._parameters]
@@ -158,10 +162,32 @@ class ParameterShard:
       mean = [np.mean(parts, axis=0) for parts in zip(*self._pending)]
       self._optimizer.apply(mean, self._parameters)
       self._pending = []
-      self.version += 1
-      self.applied += 1
-      self.on_update()
+      self._advance()
     return True
+
+  def _advance(self) -> None:
+    """Counts an applied update (under the lock) and wakes its waiters."""
+    self.version += 1
+    self.applied += 1
+    self.on_update()
+    self._updated.notify_all()
+
+  def wait_for_version(self, version: int, timeout_seconds: float
+                       ) -> Optional[Tuple[int, List[np.ndarray]]]:
+    """Waits until this shard's version exceeds `version`.
+
+    Bounded: a waiting handler holds one of the server's threads, so the
+    caller waits in pieces of `timeout_seconds` (about a second) and calls
+    again.
+
+    Returns:
+      (version, parameters) once version > `version`; None at the timeout.
+    """
+    with self._updated:
+      if not self._updated.wait_for(lambda: self.version > version,
+                                    timeout_seconds):
+        return None
+      return self.version, [p.copy() for p in self._parameters]
 
   def on_update(self) -> None:
     """Called (under the lock) after each update; a hook for subclasses."""
@@ -172,25 +198,17 @@ class ParameterShard:
               'dropped': self.dropped}
 
 
-class CallAbandoned(Exception):
-  """A call to the shards was given up because the program is stopping."""
-
-
 class ShardedParameters:
   """A network's variables spread over shards, seen as one list."""
 
-  def __init__(self, shards: Sequence[Any],
-               should_stop: Callable[[], bool] = lambda: False):
+  def __init__(self, shards: Sequence[Any]):
     """Creates the client.
 
     Args:
-      shards: ParameterShard objects or clients of shard nodes.
-      should_stop: polled while remote calls are in flight; when it turns
-        True they are abandoned (CallAbandoned), so that a worker does not
-        wait out the call timeout on a server that has already stopped.
+      shards: ParameterShard objects, or clients of shard nodes (anything
+        with `futures`: calls to every shard are then in flight at once).
     """
     self._shards = list(shards)
-    self._should_stop = should_stop
     self._indices: Optional[List[List[int]]] = None
     self._size: Optional[int] = None
 
@@ -213,7 +231,7 @@ class ShardedParameters:
     """
     deadline = time.time() + WAIT_SECONDS
     while True:
-      answers = _call_all(self._shards, self._should_stop, 'get_parameters',
+      answers = _call_all(self._shards, 'get_parameters',
                           [() for _ in self._shards])
       if all(a is not None for a in answers):
         break
@@ -257,7 +275,7 @@ class ShardedParameters:
       raise ValueError(f'{len(gradients)} gradients for {self._size} '
                        'variables.')
     answers = _call_all(
-        self._shards, self._should_stop, 'apply_gradients',
+        self._shards, 'apply_gradients',
         [(wire.pack([gradients[i] for i in indices]), version, pull)
          for indices, version in zip(self._indices, versions)])
     applied = [a for a, _, _ in answers]
@@ -266,34 +284,32 @@ class ShardedParameters:
     return applied, (self._merge([p for _, _, p in answers]),
                      [v for _, v, _ in answers])
 
+  def wait(self, versions: Sequence[int], timeout_seconds: float
+           ) -> Optional[Tuple[List[np.ndarray], List[int]]]:
+    """The parameters once every shard is past `versions` (what `pull`
+    returns), or None if one is not within `timeout_seconds`.
+
+    A2C's workers wait here for their round; parameters travel once, when
+    the round is done.
+    """
+    answers = _call_all(self._shards, 'wait_for_version',
+                        [(int(v), float(timeout_seconds)) for v in versions])
+    if any(a is None for a in answers):
+      return None
+    return (self._merge([arrays for _, arrays in answers]),
+            [version for version, _ in answers])
+
   def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
     """The whole network's arrays for each name (a variable source)."""
     parameters, _ = self.pull()
     return [parameters for _ in names]
 
 
-def _call_all(shards: Sequence[Any], should_stop: Callable[[], bool],
-              method: str, args: Sequence[Tuple[Any, ...]]) -> List[Any]:
-  """shard.method(*args) on every shard; remote ones all in flight at once.
-
-  Raises:
-    CallAbandoned: `should_stop()` turned True while a call was in flight.
-  """
-  calls = []
-  for shard, shard_args in zip(shards, args):
-    if hasattr(shard, 'futures'):  # A Courier client (or StoppableClient).
-      calls.append(getattr(shard.futures, method)(*shard_args))
-    else:
-      calls.append(getattr(shard, method)(*shard_args))
-  return [_result(c, should_stop) if hasattr(c, 'result') else c
-          for c in calls]
-
-
-def _result(future: Any, should_stop: Callable[[], bool]) -> Any:
-  while True:
-    try:
-      return future.result(timeout=POLL_SECONDS)
-    except futures.TimeoutError:
-      if should_stop():
-        future.cancel()
-        raise CallAbandoned() from None
+def _call_all(shards: Sequence[Any], method: str,
+              args: Sequence[Tuple[Any, ...]]) -> List[Any]:
+  """shard.method(*args) on every shard; remote ones all in flight at once."""
+  calls = [getattr(shard.futures, method)(*shard_args)
+           if hasattr(shard, 'futures') else getattr(shard, method)(*shard_args)
+           for shard, shard_args in zip(shards, args)]
+  return [call.result() if hasattr(shard, 'futures') else call
+          for shard, call in zip(shards, calls)]

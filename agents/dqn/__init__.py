@@ -9,7 +9,8 @@ DQN, Ape-X and Gorila programs.
 Modules: config (DQNConfig, ApexConfig, GorilaConfig), networks (Sonnet
 Q-network), transitions (n-step accumulator, replay table, writer), losses
 (trfl Q-learning ops, Huber, importance weights), exploration (epsilon
-schedules, Ape-X ladder), actor, learner,
+schedules, Ape-X ladder), actor, learner, parts (what every replay-family
+actor and learner is built from),
 gorila_learner (gradients to a parameter server).
 
 Only the configs are imported eagerly; the rest (TensorFlow) loads on first
@@ -24,10 +25,14 @@ from agents.dqn.config import GorilaConfig
 _LAZY = {
     'DQNActor': 'agents.dqn.actor',
     'apex_epsilons': 'agents.dqn.exploration',
+    'LINEAR': 'agents.dqn.exploration',
     'linear_epsilon': 'agents.dqn.exploration',
     'DQNLearner': 'agents.dqn.learner',
     'DQNLoss': 'agents.dqn.learner',
-    'PriorityWriter': 'agents.common.replay',
+    'PriorityWriter': 'agents.common.replay_samples',
+    'VARIABLE_NAMES': 'agents.dqn.parts',
+    'actor_parts': 'agents.dqn.parts',
+    'learner_parts': 'agents.dqn.parts',
     'GorilaLearner': 'agents.dqn.gorila_learner',
     'QNetwork': 'agents.dqn.networks',
     'make_network': 'agents.dqn.networks',

@@ -2,12 +2,12 @@
 steps into n-step transitions and inserts them in batches, with initial
 priorities |TD| from its own network when replay is prioritized (Ape-X).
 
-Follows `acme.core.Actor` with batched arguments, like the IMPALA actor.
+A batched actor like the IMPALA actor; `agents.common.acme_actor` runs it
+as an `acme.core.Actor` on one dm_env environment.
 """
 
 from typing import Any, List, Optional
 
-import acme
 import numpy as np
 import tensorflow as tf
 
@@ -20,7 +20,7 @@ from agents.dqn import transitions as transitions_lib
 
 
 
-class DQNActor(acme.core.Actor):
+class DQNActor:
   """Batched epsilon-greedy actor that records n-step transitions."""
 
   def __init__(self, network: networks.QNetwork, num_envs: int,

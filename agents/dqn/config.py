@@ -14,30 +14,10 @@ they differ.
 import dataclasses
 from typing import Tuple
 
+from agents.common import config_checks
+
 OPTIMIZERS = ('adam', 'rmsprop')
 TORSOS = ('auto', 'mlp', 'conv')
-
-
-def check_positive_ints(config, names):
-  for name in names:
-    value = getattr(config, name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-      raise ValueError(f'{type(config).__name__}.{name}={value!r} must be an '
-                       'int >= 1.')
-
-
-def check_positive(config, names):
-  for name in names:
-    if not getattr(config, name) > 0:
-      raise ValueError(f'{type(config).__name__}.{name}='
-                       f'{getattr(config, name)} must be > 0.')
-
-
-def check_unit_interval(config, names):
-  for name in names:
-    if not 0.0 <= getattr(config, name) <= 1.0:
-      raise ValueError(f'{type(config).__name__}.{name}='
-                       f'{getattr(config, name)} must lie in [0, 1].')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,21 +111,19 @@ class DQNConfig:
   variable_refresh_seconds: float = 0.1
 
   def __post_init__(self):
-    check_positive_ints(self, (
+    config_checks.positive_ints(self, (
         'envs_per_actor', 'epsilon_decay_steps', 'variable_update_period',
         'insert_batch', 'replay_size', 'min_replay_size', 'batch_size',
         'n_step', 'target_update_period', 'conv_channels', 'num_atoms',
         'eval_episodes'))
-    check_unit_interval(self, (
+    config_checks.unit_interval(self, (
         'epsilon_start', 'epsilon_end', 'eval_epsilon', 'discount',
         'priority_exponent', 'importance_sampling_exponent'))
-    check_positive(self, (
+    config_checks.positive(self, (
         'priority_epsilon', 'huber_delta', 'learning_rate', 'adam_epsilon',
         'rmsprop_epsilon', 'max_gradient_norm', 'eval_period_seconds',
         'log_period_seconds', 'variable_refresh_seconds'))
-    if not 0.0 <= self.rmsprop_decay < 1.0:
-      raise ValueError(f'{type(self).__name__}.rmsprop_decay='
-                       f'{self.rmsprop_decay} must lie in [0, 1).')
+    config_checks.decay(self, 'rmsprop_decay')
     if self.samples_per_insert < 0:
       raise ValueError(f'{type(self).__name__}.samples_per_insert='
                        f'{self.samples_per_insert} must be >= 0 (0: no '
@@ -158,16 +136,9 @@ class DQNConfig:
       raise ValueError(
           f'{type(self).__name__}.min_replay_size={self.min_replay_size} '
           f'must be at least batch_size={self.batch_size}.')
-    if self.optimizer not in OPTIMIZERS:
-      raise ValueError(f'{type(self).__name__}.optimizer={self.optimizer!r}; '
-                       f'allowed: {", ".join(OPTIMIZERS)}.')
-    if self.torso not in TORSOS:
-      raise ValueError(f'{type(self).__name__}.torso={self.torso!r}; '
-                       f'allowed: {", ".join(TORSOS)}.')
-    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
-      raise ValueError(f'{type(self).__name__}.hidden_sizes='
-                       f'{self.hidden_sizes} must be a non-empty tuple of '
-                       'sizes >= 1.')
+    config_checks.choice(self, 'optimizer', OPTIMIZERS)
+    config_checks.choice(self, 'torso', TORSOS)
+    config_checks.layer_sizes(self, 'hidden_sizes')
     if self.distributional and (self.num_atoms < 2 or
                                 not self.v_min < self.v_max):
       raise ValueError(
@@ -194,7 +165,7 @@ class ApexConfig(DQNConfig):
 
   def __post_init__(self):
     super().__post_init__()
-    check_unit_interval(self, ('epsilon',))
+    config_checks.unit_interval(self, ('epsilon',))
     if self.epsilon_alpha < 0:
       raise ValueError(f'ApexConfig.epsilon_alpha={self.epsilon_alpha} must '
                        'be >= 0.')
@@ -233,8 +204,6 @@ class GorilaConfig(DQNConfig):
 
   def __post_init__(self):
     super().__post_init__()
-    check_positive_ints(self, ('num_learners', 'num_shards', 'max_staleness',
+    config_checks.positive_ints(self, ('num_learners', 'num_shards', 'max_staleness',
                                 'parameter_pull_period'))
-    if self.replay_mode not in REPLAY_MODES:
-      raise ValueError(f'GorilaConfig.replay_mode={self.replay_mode!r}; '
-                       f'allowed: {", ".join(REPLAY_MODES)}.')
+    config_checks.choice(self, 'replay_mode', REPLAY_MODES)

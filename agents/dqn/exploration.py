@@ -34,6 +34,15 @@ def apex_epsilons(num_actors: int, epsilon: float = 0.4,
 
 
 Epsilon = Union[float, Callable[[int], float]]  # Fixed, or of env steps.
+# What a program passes for an actor that decays its epsilon linearly
+# (`linear_epsilon`): the schedule itself is built in the actor's process.
+LINEAR = 'linear'
+
+
+def resolve(epsilon: Union[float, str],
+            config: config_lib.DQNConfig) -> Epsilon:
+  """A program's epsilon (a number, or LINEAR) as the actor takes it."""
+  return linear_epsilon(config) if epsilon == LINEAR else epsilon
 
 
 def epsilon_at(epsilon: Epsilon, env_steps: int) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from agents.common import parameter_server
-from agents.common import replay as replay_lib
+from agents.common import replay_samples
 from agents.common import weights
 from agents.dqn import config as config_lib
 from agents.dqn import learner as learner_lib
@@ -35,7 +35,7 @@ class GorilaLearner(learner_lib.DQNLearner):
                target_network: networks.QNetwork, iterator: Iterator[Any],
                config: config_lib.GorilaConfig,
                parameters: parameter_server.ShardedParameters,
-               priority_writer: Optional[replay_lib.PriorityWriter] = None,
+               priority_writer: Optional[replay_samples.PriorityWriter] = None,
                counter: Optional[Any] = None, logger: Optional[Any] = None):
     super().__init__(network, target_network, iterator, config,
                      priority_writer=priority_writer, counter=counter,
@@ -68,7 +68,7 @@ class GorilaLearner(learner_lib.DQNLearner):
     Returns:
       Metrics, and the batch's new priorities.
     """
-    _, probability, table_size = replay_lib.sample_info(sample)
+    _, probability, table_size = replay_samples.sample_info(sample)
     gradients, metrics, priority = self._gradients(sample.data, probability,
                                                    table_size)
     self.num_steps += 1

@@ -12,22 +12,15 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
+from agents.common import optimizers
 from agents.common import priorities
-from agents.common import replay
+from agents.common import replay_samples
 from agents.common import weights
 from agents.dqn import config as config_lib
 from agents.dqn import losses
 from agents.dqn import networks
 
 COUNT_PERIOD = 10  # Learner steps per counter RPC.
-
-
-def make_optimizer(config: config_lib.DQNConfig) -> snt.Optimizer:
-  if config.optimizer == 'rmsprop':
-    return snt.optimizers.RMSProp(config.learning_rate,
-                                  decay=config.rmsprop_decay,
-                                  epsilon=config.rmsprop_epsilon)
-  return snt.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon)
 
 
 class DQNLoss:
@@ -116,7 +109,7 @@ class DQNLearner(acme.core.Learner):
   def __init__(self, network: networks.QNetwork,
                target_network: networks.QNetwork, iterator: Iterator[Any],
                config: config_lib.DQNConfig,
-               priority_writer: Optional[replay.PriorityWriter] = None,
+               priority_writer: Optional[replay_samples.PriorityWriter] = None,
                counter: Optional[Any] = None, logger: Optional[Any] = None):
     """Creates the learner.
 
@@ -138,7 +131,7 @@ class DQNLearner(acme.core.Learner):
     self._priority_writer = priority_writer
     self._steps = StepCounter(counter, config.batch_size)
     self._logger = logger
-    self._optimizer = make_optimizer(config)
+    self._optimizer = optimizers.make_sonnet_optimizer(config)
     # Slots made now, not inside the first step: a tf.function that creates
     # variables is traced twice (R2D2's step: 4.3 s of start-up -> 2.1 s).
     self._optimizer._initialize(network.trainable_variables)  # pylint: disable=protected-access
@@ -167,7 +160,7 @@ class DQNLearner(acme.core.Learner):
 
   def learn_from(self, sample: Any) -> Tuple[Dict[str, float], np.ndarray]:
     """One update on a ReplaySample; returns metrics and new priorities."""
-    _, probability, table_size = replay.sample_info(sample)
+    _, probability, table_size = replay_samples.sample_info(sample)
     metrics, priority = self._step(sample.data, probability, table_size)
     self.num_steps += 1
     if self.num_steps % self._config.target_update_period == 0:
@@ -181,7 +174,7 @@ class DQNLearner(acme.core.Learner):
       self._start = time.time()
     metrics, priority = self.learn_from(sample)
     if self._priority_writer is not None:
-      self._priority_writer.write(replay.sample_info(sample)[0], priority)
+      self._priority_writer.write(replay_samples.sample_info(sample)[0], priority)
     self._steps.add()
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)

@@ -25,7 +25,8 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
-from agents.common import replay as replay_lib
+from agents.common import replay_tables
+from agents.common import replay_writers
 from agents.dqn import config as config_lib
 
 REPLAY_TABLE = 'replay'
@@ -47,8 +48,8 @@ def signature(observation_shape: Sequence[int]) -> Dict[str, tf.TensorSpec]:
 def replay_table(observation_shape: Sequence[int],
                  config: config_lib.DQNConfig,
                  name: str = REPLAY_TABLE) -> reverb.Table:
-  """The replay table of transitions (`agents.common.replay.replay_table`)."""
-  return replay_lib.replay_table(name, signature(observation_shape), config)
+  """The replay table of transitions (`agents.common.replay_tables.replay_table`)."""
+  return replay_tables.replay_table(name, signature(observation_shape), config)
 
 
 class NStepAccumulator:
@@ -138,4 +139,4 @@ def empty_transitions(observation_shape: Sequence[int]) -> Transitions:
 
 
 # Inserts transitions, one replay item each, with their priorities.
-TransitionWriter = replay_lib.ItemWriter
+TransitionWriter = replay_writers.ItemWriter

@@ -7,7 +7,7 @@ CartPole/Catch on two cores.
 import dataclasses
 from typing import Tuple
 
-from agents.dqn import config as dqn_config
+from agents.common import config_checks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,16 +46,12 @@ class ESConfig:
   log_period_seconds: float = 2.0
 
   def __post_init__(self):
-    dqn_config.check_positive_ints(self, (
+    config_checks.positive_ints(self, (
         'noise_table_size', 'pairs_per_worker', 'observation_sample_every',
         'max_episode_steps', 'eval_episodes'))
-    dqn_config.check_positive(self, (
+    config_checks.positive(self, (
         'sigma', 'learning_rate', 'adam_epsilon', 'eval_period_seconds',
         'log_period_seconds'))
-    dqn_config.check_unit_interval(self, ('adam_beta1', 'adam_beta2'))
-    if self.weight_decay < 0:
-      raise ValueError(f'ESConfig.weight_decay={self.weight_decay} must be '
-                       '>= 0.')
-    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
-      raise ValueError(f'ESConfig.hidden_sizes={self.hidden_sizes} must be a '
-                       'non-empty tuple of sizes >= 1.')
+    config_checks.unit_interval(self, ('adam_beta1', 'adam_beta2'))
+    config_checks.non_negative(self, ('weight_decay',))
+    config_checks.layer_sizes(self, 'hidden_sizes')

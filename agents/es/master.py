@@ -1,7 +1,8 @@
 """The ES master: the parameter server of `agents.common.parameter_server`
 (parameters, optimizer, version) that takes returns instead of gradients.
 
-Each iteration (version) it hands out theta and the observation statistics,
+Each iteration (version) it hands out theta and the observation statistics
+(once per worker and iteration: `get_task` waits, bounded, for the next),
 collects from every worker the noise indices and returns of its antithetic
 pairs (scalars) and the statistics it gathered, then steps Adam on the
 centered-rank ES gradient with weight decay and moves to the next version.
@@ -34,16 +35,32 @@ class ESMaster(parameter_server.ParameterShard):
     theta = policy_lib.initial_parameters(shapes, config.seed)
     self._statistics = policy_lib.ObservationStatistics(shapes[0][0])
     self._reports: List[Tuple[np.ndarray, np.ndarray]] = []
-    self.report_bytes: List[int] = []  # Payload sizes received, for logs.
+    self._reports_received = 0  # Payload count and size, for the logs;
+    self._report_bytes_total = 0  # constant memory for the whole run.
     self.initialize([0], [theta])
 
   @property
   def theta(self) -> np.ndarray:
     return self._parameters[0]
 
-  def get_task(self) -> Optional[Task]:
-    """(version, theta, observation mean, std) of the current iteration."""
-    with self._lock:
+  def get_task(self, last_version: int = -1,
+               timeout_seconds: float = 0.0) -> Optional[Task]:
+    """(version, theta, observation mean, std) of the current iteration.
+
+    Args:
+      last_version: the iteration the caller already has; the call waits
+        (at most `timeout_seconds`) for a newer one, so theta travels once
+        per worker and iteration.
+      timeout_seconds: bounds the wait (a waiting handler holds one of the
+        server's threads).
+
+    Returns:
+      The task, or None if no iteration after `last_version` began in time.
+    """
+    with self._updated:
+      if not self._updated.wait_for(lambda: self.version != last_version,
+                                    timeout_seconds):
+        return None
       mean, std = self._statistics.mean_std()
       if not self._config.normalize_observations:
         mean, std = np.zeros_like(mean), np.ones_like(std)
@@ -70,7 +87,8 @@ class ESMaster(parameter_server.ParameterShard):
       if version != self.version:
         self.dropped += 1
         return False
-      self.report_bytes.append(len(payload))
+      self._reports_received += 1
+      self._report_bytes_total += len(payload)
       self._reports.append((np.asarray(indices), np.asarray(returns)))
       self._statistics.merge(np.asarray(statistics))
       if len(self._reports) == self._num_workers:
@@ -86,12 +104,10 @@ class ESMaster(parameter_server.ParameterShard):
     # Adam minimises: ascend the ES gradient, decay the weights (paper).
     self._optimizer.apply([-gradient + self._config.weight_decay * theta],
                           self._parameters)
-    self.version += 1
-    self.applied += 1
-    self.on_update()
+    self._advance()
 
   def stats(self) -> Any:
     stats = super().stats()
-    stats['mean_report_bytes'] = (float(np.mean(self.report_bytes))
-                                  if self.report_bytes else 0.0)
+    stats['mean_report_bytes'] = (
+        self._report_bytes_total / max(self._reports_received, 1))
     return stats

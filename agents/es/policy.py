@@ -6,9 +6,11 @@ No TensorFlow: ES needs no gradients, and one `einsum` per layer serves a
 whole population (benchmarks/results.md has the measurement).
 """
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from agents.common import environments
 
 OBSERVATION_CLIP = 5.0  # Normalised observations are clipped (paper).
 
@@ -109,3 +111,13 @@ def normalize(observation: np.ndarray, mean: Optional[np.ndarray],
     return observation
   return np.clip((observation - mean) / std, -OBSERVATION_CLIP,
                  OBSERVATION_CLIP)
+
+
+def environment_layer_shapes(environment_name: str,
+                             config: Any) -> List[Tuple[int, ...]]:
+  """`layer_shapes` of the policy for `environment_name` (flattened
+  observations in, one output per discrete action), from
+  config.hidden_sizes; every ES node computes the same."""
+  spec = environments.environment_spec(environment_name)
+  return layer_shapes(int(np.prod(spec['observation_shape'])),
+                      spec['num_actions'], config.hidden_sizes)

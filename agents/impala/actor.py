@@ -2,14 +2,14 @@
 records unrolls (observations, actions, behaviour logits, rewards, discounts,
 and the recurrent state at each unroll's start).
 
-Follows `acme.core.Actor` with batched arguments: `select_action` takes
-observations [B, ...] and returns actions [B]; `observe` takes the batch step
-of `agents.common.batched_environments`.
+A batched actor: `select_action` takes observations [B, ...] and returns
+actions [B]; `observe` takes the batch step of
+`agents.common.batched_environments`. `agents.common.acme_actor` runs it as
+an `acme.core.Actor` on one dm_env environment (acme.EnvironmentLoop).
 """
 
 from typing import Any, Optional
 
-import acme
 import numpy as np
 import tensorflow as tf
 
@@ -28,7 +28,7 @@ def sample_actions(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
   return np.argmax(logits + gumbel, axis=-1).astype(np.int32)
 
 
-class IMPALAActor(acme.core.Actor):
+class IMPALAActor:
   """Batched actor that writes an unroll per environment every T steps."""
 
   def __init__(self, network: networks.IMPALANetwork, num_envs: int,

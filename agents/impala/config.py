@@ -9,6 +9,8 @@ for Atari on many machines and these defaults target the small suites
 import dataclasses
 from typing import Tuple
 
+from agents.common import config_checks
+
 OPTIMIZERS = ('adam', 'rmsprop')
 TORSOS = ('auto', 'mlp', 'conv')
 
@@ -55,6 +57,8 @@ class IMPALAConfig:
   optimizer: str = 'adam'
   learning_rate: float = 2e-3
   rmsprop_decay: float = 0.99
+  # Adam's epsilon (Sonnet's default).
+  adam_epsilon: float = 1e-8
   rmsprop_epsilon: float = 0.1
   # Global-norm gradient clipping (paper: 40).
   max_gradient_norm: float = 40.0
@@ -86,42 +90,20 @@ class IMPALAConfig:
   variable_refresh_seconds: float = 0.05
 
   def __post_init__(self):
-    positive_ints = ('envs_per_actor', 'unroll_length', 'batch_size',
-                     'queue_size', 'conv_channels', 'eval_episodes',
-                     'variable_update_period')
-    for name in positive_ints:
-      value = getattr(self, name)
-      if not isinstance(value, int) or value < 1:
-        raise ValueError(f'IMPALAConfig.{name}={value!r} must be an int >= 1.')
+    config_checks.positive_ints(self, (
+        'envs_per_actor', 'unroll_length', 'batch_size', 'queue_size',
+        'conv_channels', 'eval_episodes', 'variable_update_period'))
     if self.queue_size <= self.batch_size + 1:
       raise ValueError(
           f'IMPALAConfig.queue_size={self.queue_size} must exceed '
           f'batch_size + 1 ({self.batch_size + 1}) or the queue deadlocks.')
-    if not 0.0 <= self.discount <= 1.0:
-      raise ValueError(
-          f'IMPALAConfig.discount={self.discount} must lie in [0, 1].')
-    if self.optimizer not in OPTIMIZERS:
-      raise ValueError(f'IMPALAConfig.optimizer={self.optimizer!r}; allowed: '
-                       f'{", ".join(OPTIMIZERS)}.')
-    if self.torso not in TORSOS:
-      raise ValueError(f'IMPALAConfig.torso={self.torso!r}; allowed: '
-                       f'{", ".join(TORSOS)}.')
-    if self.lstm_size < 0:
-      raise ValueError(
-          f'IMPALAConfig.lstm_size={self.lstm_size} must be >= 0 (0: none).')
-    if not self.hidden_sizes or any(h < 1 for h in self.hidden_sizes):
-      raise ValueError(f'IMPALAConfig.hidden_sizes={self.hidden_sizes} must be '
-                       'a non-empty tuple of sizes >= 1.')
-    positive_floats = ('learning_rate', 'max_gradient_norm',
-                       'clip_rho_threshold', 'clip_pg_rho_threshold',
-                       'eval_period_seconds', 'log_period_seconds',
-                       'variable_refresh_seconds',
-                       'rmsprop_epsilon')
-    for name in positive_floats:
-      if getattr(self, name) <= 0:
-        raise ValueError(
-            f'IMPALAConfig.{name}={getattr(self, name)} must be > 0.')
-    for name in ('baseline_cost', 'entropy_cost'):
-      if getattr(self, name) < 0:
-        raise ValueError(
-            f'IMPALAConfig.{name}={getattr(self, name)} must be >= 0.')
+    config_checks.unit_interval(self, ('discount',))
+    config_checks.choice(self, 'optimizer', OPTIMIZERS)
+    config_checks.choice(self, 'torso', TORSOS)
+    config_checks.non_negative(self, ('lstm_size', 'baseline_cost',
+                                      'entropy_cost'))
+    config_checks.layer_sizes(self, 'hidden_sizes')
+    config_checks.positive(self, (
+        'learning_rate', 'max_gradient_norm', 'clip_rho_threshold',
+        'clip_pg_rho_threshold', 'eval_period_seconds', 'log_period_seconds',
+        'variable_refresh_seconds', 'rmsprop_epsilon', 'adam_epsilon'))

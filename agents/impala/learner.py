@@ -10,19 +10,12 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
+from agents.common import optimizers
 from agents.common import weights
 from agents.impala import config as config_lib
 from agents.impala import losses
 from agents.impala import networks
 from agents.impala import unrolls
-
-
-def make_optimizer(config: config_lib.IMPALAConfig) -> snt.Optimizer:
-  if config.optimizer == 'rmsprop':
-    return snt.optimizers.RMSProp(config.learning_rate,
-                                  decay=config.rmsprop_decay,
-                                  epsilon=config.rmsprop_epsilon)
-  return snt.optimizers.Adam(config.learning_rate)
 
 
 class IMPALALearner(acme.core.Learner):
@@ -46,7 +39,7 @@ class IMPALALearner(acme.core.Learner):
     self._config = config
     self._counter = counter
     self._logger = logger
-    self._optimizer = make_optimizer(config)
+    self._optimizer = optimizers.make_sonnet_optimizer(config)
     self._frames_per_step = config.batch_size * config.unroll_length
     self.num_steps = 0
     self._start = None  # Rates count from the first batch, not start-up.

@@ -20,7 +20,7 @@ import reverb
 import sonnet as snt
 import tensorflow as tf
 
-from agents.common import replay as replay_lib
+from agents.common import replay_writers
 from agents.impala import config as config_lib
 
 QUEUE_TABLE = 'queue'
@@ -88,7 +88,7 @@ class UnrollWriter:
           self._table, priority=1.0,
           trajectory=tf.nest.map_structure(lambda c: c[-1],
                                            self._writer.history))
-    return replay_lib.flush(self._writer, self._should_stop)
+    return replay_writers.flush(self._writer, self._should_stop)
 
   def close(self) -> None:
     self._writer.close()

@@ -3,17 +3,17 @@ recurrent network, carrying its LSTM state; cuts the steps into overlapping
 sequences stored with the state at their start, and inserts them with
 initial priorities from its own Q-values (as Ape-X's actors do).
 
-Follows `acme.core.Actor` with batched arguments, like the DQN actor.
+A batched actor like the DQN actor; `agents.common.acme_actor` runs it as
+an `acme.core.Actor` on one dm_env environment.
 """
 
 from typing import Any, List, Optional
 
-import acme
 import numpy as np
 import tensorflow as tf
 
 from agents.common import batched_environments
-from agents.common import replay as replay_lib
+from agents.common import replay_writers
 from agents.dqn import exploration
 from agents.r2d2 import config as config_lib
 from agents.r2d2 import losses
@@ -21,12 +21,12 @@ from agents.r2d2 import networks
 from agents.r2d2 import sequences as sequences_lib
 
 
-class R2D2Actor(acme.core.Actor):
+class R2D2Actor:
   """Batched recurrent epsilon-greedy actor that records sequences."""
 
   def __init__(self, network: networks.RecurrentQNetwork, num_envs: int,
                config: config_lib.R2D2Config, epsilon: exploration.Epsilon,
-               writer: Optional[replay_lib.ItemWriter] = None,
+               writer: Optional[replay_writers.ItemWriter] = None,
                variable_client: Optional[Any] = None, seed: int = 0):
     """Creates the actor.
 

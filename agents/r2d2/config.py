@@ -13,6 +13,7 @@ two cores.
 import dataclasses
 from typing import Tuple
 
+from agents.common import config_checks
 from agents.dqn import config as dqn_config
 
 
@@ -69,7 +70,7 @@ class R2D2Config(dqn_config.ApexConfig):
 
   def __post_init__(self):
     super().__post_init__()
-    dqn_config.check_positive_ints(self, (
+    config_checks.positive_ints(self, (
         'sequence_length', 'sequence_period', 'lstm_size'))
     if not isinstance(self.burn_in, int) or self.burn_in < 0:
       raise ValueError(f'R2D2Config.burn_in={self.burn_in!r} must be an int '
@@ -84,8 +85,8 @@ class R2D2Config(dqn_config.ApexConfig):
           f'R2D2Config.sequence_period={self.sequence_period} must not '
           f'exceed sequence_length={self.sequence_length}: steps between '
           'sequences would never be learned.')
-    dqn_config.check_unit_interval(self, ('priority_eta',))
-    dqn_config.check_positive(self, ('value_rescaling_epsilon',))
+    config_checks.unit_interval(self, ('priority_eta',))
+    config_checks.positive(self, ('value_rescaling_epsilon',))
     if self.distributional:
       raise ValueError('R2D2Config.distributional must be False: R2D2 '
                        'learns rescaled scalar Q-values, not C51.')

@@ -20,7 +20,7 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
-from agents.common import replay as replay_lib
+from agents.common import replay_tables
 from agents.r2d2 import config as config_lib
 
 REPLAY_TABLE = 'replay'
@@ -45,8 +45,8 @@ def signature(observation_shape: Sequence[int],
 
 def replay_table(observation_shape: Sequence[int],
                  config: config_lib.R2D2Config) -> reverb.Table:
-  """The prioritized table of sequences (`agents.common.replay`)."""
-  return replay_lib.replay_table(REPLAY_TABLE,
+  """The prioritized table of sequences (`agents.common.replay_tables`)."""
+  return replay_tables.replay_table(REPLAY_TABLE,
                                  signature(observation_shape, config), config)
 
 

@@ -6,8 +6,8 @@ from absl.testing import parameterized
 import launchpad as lp
 
 from agents.a3c import config as config_lib
-from agents.common import budget as budget_lib
 from programs import a3c
+from programs.nodes import budget as budget_lib
 from tests import helpers
 
 BUDGET = budget_lib.Budget(max_seconds=600)

@@ -4,12 +4,12 @@ test_mt smoke run of each learner against its real nodes."""
 from absl.testing import absltest
 from absl.testing import parameterized
 
-from agents.common import budget as budget_lib
 from agents.dqn import config as config_lib
 from agents.dqn import learner as learner_lib
 from programs import apex
 from programs import dqn
 from programs import gorila
+from programs.nodes import budget as budget_lib
 from tests import helpers
 
 BUDGET = budget_lib.Budget(max_seconds=600)

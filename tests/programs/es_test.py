@@ -4,9 +4,9 @@ workers report to the real master until it has stepped."""
 from absl.testing import absltest
 import launchpad as lp
 
-from agents.common import budget as budget_lib
 from agents.es import config as config_lib
 from programs import es
+from programs.nodes import budget as budget_lib
 from tests import helpers
 
 BUDGET = budget_lib.Budget(max_seconds=600)

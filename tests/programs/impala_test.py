@@ -3,9 +3,9 @@
 from absl.testing import absltest
 from absl.testing import parameterized
 
-from agents.common import budget as budget_lib
 from agents.impala import config as config_lib
 from programs import impala
+from programs.nodes import budget as budget_lib
 from tests import helpers
 
 SMALL = config_lib.IMPALAConfig(envs_per_actor=4, batch_size=4, queue_size=32,

@@ -5,10 +5,10 @@ from absl.testing import absltest
 from absl.testing import parameterized
 import pytest
 
-from agents.common import budget as budget_lib
 from agents.dqn import learner as learner_lib
 from agents.r2d2 import config as config_lib
 from programs import r2d2
+from programs.nodes import budget as budget_lib
 from tests import helpers
 
 BUDGET = budget_lib.Budget(max_seconds=600)

@@ -11,9 +11,10 @@ from agents.a3c import config as config_lib
 from agents.a3c import worker as worker_lib
 from agents.common import actor_critic
 from agents.common import batched_environments
-from agents.common import environment_loop
+from agents.common import optimizers
 from agents.common import parameter_server
 from agents.common import weights
+from programs.nodes import actor_runner
 
 CONFIG = config_lib.A3CConfig(hidden_sizes=(16,), unroll_length=5,
                               envs_per_worker=2, learning_rate=1e-2, seed=4)
@@ -22,14 +23,14 @@ CONFIG = config_lib.A3CConfig(hidden_sizes=(16,), unroll_length=5,
 def _shards(config, num_workers=None):
   return [parameter_server.ParameterShard(
       config.optimizer, config.learning_rate,
-      optimizer_kwargs=config.optimizer_kwargs(),
+      optimizer_kwargs=optimizers.options(config),
       synchronous_workers=num_workers) for _ in range(2)]
 
 
 def _run(worker, env_seed, rollouts):
   env = batched_environments.make_batched_environment('cartpole', 2,
                                                       env_seed)
-  environment_loop.run_batched_loop(
+  actor_runner.run_batched_loop(
       worker, env, lambda: worker.unrolls_written >= 2 * rollouts)
 
 
@@ -82,9 +83,8 @@ class WorkerTest(absltest.TestCase):
     # Pushing it applies exactly that gradient (RMSProp, first step).
     before = weights.get_weights(network)
     pusher.write(unrolls)
-    from agents.common import optimizers  # pylint: disable=g-import-not-at-top
     optimizer = optimizers.Optimizer(CONFIG.optimizer, CONFIG.learning_rate,
-                                     **CONFIG.optimizer_kwargs())
+                                     **optimizers.options(CONFIG))
     optimizer.apply(gradient, before)
     for a, b in zip(weights.get_weights(network), before):
       np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -11,14 +11,14 @@ import reverb
 import tensorflow as tf
 
 from agents.common import batched_environments
-from agents.common import environment_loop
-from agents.common import replay as replay_lib
+from agents.common import replay_samples
 from agents.common import weights
 from agents.dqn import actor as actor_lib
 from agents.dqn import config as config_lib
 from agents.dqn import learner as learner_lib
 from agents.dqn import networks
 from agents.dqn import transitions
+from programs.nodes import actor_runner
 
 NUM_ENVS = 4
 # samples_per_insert 0: only a minimum size, so that the test may sample
@@ -48,7 +48,7 @@ class ApexActorLearnerTest(absltest.TestCase):
                                           lambda: False)
     cls.actor = actor_lib.DQNActor(cls.network, NUM_ENVS, CONFIG,
                                    epsilon=0.4, writer=writer, seed=0)
-    environment_loop.run_batched_loop(
+    actor_runner.run_batched_loop(
         cls.actor, env, lambda: cls.actor.transitions_written >= 200)
     writer.close()
 
@@ -103,7 +103,7 @@ class ApexActorLearnerTest(absltest.TestCase):
     iterator = iter(dataset)
     learner = learner_lib.DQNLearner(
         online, target, iterator, CONFIG,
-        priority_writer=replay_lib.PriorityWriter(self.client,
+        priority_writer=replay_samples.PriorityWriter(self.client,
                                                    transitions.REPLAY_TABLE))
     for _ in range(5):  # Move the online network off the actors' copy.
       learner.learn_from(next(iterator))
@@ -111,7 +111,7 @@ class ApexActorLearnerTest(absltest.TestCase):
     keys = np.asarray(sample.info.key)
     old = {int(k): float(p) for k, p in zip(keys, sample.info.priority)}
     _, new = learner.learn_from(sample)
-    replay_lib.PriorityWriter(self.client, transitions.REPLAY_TABLE).write(
+    replay_samples.PriorityWriter(self.client, transitions.REPLAY_TABLE).write(
         keys, new)
     seen = self._sample_all()
     checked = 0

@@ -8,8 +8,8 @@ import numpy as np
 from agents.common import batched_environments
 from agents.common import wire
 from agents.es import config as config_lib
-from agents.es import maths
 from agents.es import master as master_lib
+from agents.es import maths
 from agents.es import policy as policy_lib
 from agents.es import worker as worker_lib
 

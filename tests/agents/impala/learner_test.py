@@ -10,7 +10,6 @@ import tensorflow as tf
 from trfl import vtrace_ops
 
 from agents.common import batched_environments
-from agents.common import environment_loop
 from agents.common import weights
 from agents.impala import actor as actor_lib
 from agents.impala import config as config_lib
@@ -18,6 +17,7 @@ from agents.impala import learner as learner_lib
 from agents.impala import losses
 from agents.impala import networks
 from agents.impala import unrolls
+from programs.nodes import actor_runner
 
 NUM_ENVS = 4
 CONFIG = config_lib.IMPALAConfig(
@@ -33,7 +33,7 @@ def _fill_queue(client, num_unrolls_per_env):
   writer = unrolls.UnrollWriter(client, unrolls.QUEUE_TABLE, lambda: False)
   actor = actor_lib.IMPALAActor(network, NUM_ENVS, CONFIG, writer, seed=0)
   target = num_unrolls_per_env * NUM_ENVS
-  environment_loop.run_batched_loop(
+  actor_runner.run_batched_loop(
       actor, env, should_stop=lambda: actor.unrolls_written >= target)
   writer.close()
   return network, env

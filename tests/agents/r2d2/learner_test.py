@@ -12,8 +12,8 @@ import reverb
 import tensorflow as tf
 
 from agents.common import batched_environments
-from agents.common import environment_loop
-from agents.common import replay as replay_lib
+from agents.common import replay_samples
+from agents.common import replay_writers
 from agents.common import weights
 from agents.r2d2 import actor as actor_lib
 from agents.r2d2 import config as config_lib
@@ -21,6 +21,7 @@ from agents.r2d2 import learner as learner_lib
 from agents.r2d2 import losses
 from agents.r2d2 import networks
 from agents.r2d2 import sequences
+from programs.nodes import actor_runner
 
 ENV = 'cartpole_no_velocity'
 NUM_ENVS = 4
@@ -55,11 +56,11 @@ class R2D2ActorLearnerTest(absltest.TestCase):
     cls.client = reverb.Client(cls.address)
     env = batched_environments.make_batched_environment(ENV, NUM_ENVS, 0)
     cls.network = networks.make_network((2,), 2, CONFIG)
-    writer = replay_lib.ItemWriter(cls.client, sequences.REPLAY_TABLE,
+    writer = replay_writers.ItemWriter(cls.client, sequences.REPLAY_TABLE,
                                    lambda: False)
     cls.actor = actor_lib.R2D2Actor(cls.network, NUM_ENVS, CONFIG,
                                     epsilon=0.3, writer=writer, seed=0)
-    environment_loop.run_batched_loop(
+    actor_runner.run_batched_loop(
         cls.actor, env, lambda: cls.actor.sequences_written >= 400)
     writer.close()
     # What the actor inserted, before any test writes priorities back.
@@ -125,7 +126,7 @@ class R2D2ActorLearnerTest(absltest.TestCase):
     old = np.asarray(sample.info.priority)
     _, new = learner.learn_from(sample)
     self.assertEqual(new.shape, (CONFIG.batch_size,))
-    replay_lib.PriorityWriter(self.client, sequences.REPLAY_TABLE).write(
+    replay_samples.PriorityWriter(self.client, sequences.REPLAY_TABLE).write(
         keys, new)
     seen = self._sample(3000)
     checked = 0
@@ -162,7 +163,7 @@ class R2D2ActorLearnerTest(absltest.TestCase):
     recorder = _Recorder()
     actor = actor_lib.R2D2Actor(online, NUM_ENVS, CONFIG, epsilon=0.1,
                                 writer=recorder, seed=1)
-    environment_loop.run_batched_loop(
+    actor_runner.run_batched_loop(
         actor, batched_environments.make_batched_environment(ENV, NUM_ENVS, 1),
         lambda: len(recorder.items) >= 16)
     data = {k: np.concatenate([items[k] for items in recorder.items])

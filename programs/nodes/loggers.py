@@ -11,7 +11,9 @@ Files (under `logdir`, when given):
 import csv
 import os
 import time
-from typing import Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from programs.nodes import replay_rates
 
 Counts = Mapping[str, float]
 
@@ -109,3 +111,15 @@ def _format(value: float) -> str:
   if isinstance(value, float):
     return f'{value:.4g}'
   return str(value)
+
+
+def learner_logger(counter: Any, *, logdir: Optional[str], start_time: float,
+                   period_seconds: float, replay: Any = None,
+                   table: Optional[str] = None) -> NodeLogger:
+  """A learner's logger: its rows carry the counter's counts and, with
+  `replay` (a Reverb client) and `table`, that table's size and rates."""
+  rates = (replay_rates.TableRates(replay, table) if replay is not None
+           else dict)
+  return NodeLogger('learner', logdir, start_time, period_seconds,
+                    step_key='learner_steps',
+                    counts_fn=lambda: {**counter.get_counts(), **rates()})

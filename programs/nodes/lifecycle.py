@@ -1,0 +1,176 @@
+"""How a node lives and ends.
+
+  guarded             wraps a node's `__init__` / `run`: a failure is written
+                      for the launcher and stops the whole program; after
+                      `run`, the process exit is bounded (exit watchdog).
+  Stopped             the one event "the program stopped while this node
+                      waited on another"; `guarded` treats it as a clean end.
+  StoppableClient     the one Courier client every node uses to call another:
+                      each call (and each future, e.g. the parameter-server
+                      client's calls to all shards at once) gives up with
+                      Stopped when the program stops.
+  BoundedCourierNode  a CourierNode whose handles' clients time out.
+"""
+
+from concurrent import futures
+import faulthandler
+import functools
+import os
+import traceback
+from typing import Any, Callable, Optional
+
+import launchpad as lp
+from launchpad import context as lp_context
+
+# Bounds every RPC between nodes (seconds). Long enough for a peer that is
+# still importing TensorFlow at start-up; a dead peer fails the call.
+CALL_TIMEOUT_SECONDS = 60
+POLL_SECONDS = 0.5  # How often waits look at the stop event.
+# Seconds a node process may take to exit after its run() ended. Past that,
+# faulthandler prints every thread's stack (so the hang can be fixed) and
+# ends the process; Launchpad would otherwise SIGKILL the whole launch.
+EXIT_SECONDS = 5.0
+# The launcher sets this; a failing node appends its traceback there so the
+# launch can exit non-zero (Launchpad ignores node exit codes in local_mp).
+FAILURE_FILE_ENV = 'DISTRL_FAILURE_FILE'
+
+
+class Stopped(Exception):
+  """The program is stopping: a call to another node was abandoned."""
+
+
+def report_failure(node: Any) -> None:
+  """Records the current exception for the launcher and stops the program."""
+  failure_file = os.environ.get(FAILURE_FILE_ENV)
+  if failure_file:
+    with open(failure_file, 'a') as f:
+      f.write(f'{type(node).__name__} failed:\n{traceback.format_exc()}\n')
+  lp.stop()
+
+
+def guarded(method: Callable[..., None]) -> Callable[..., None]:
+  """Wraps a node's `__init__` or `run`: a failure stops the whole program;
+  after `run` the process exit is bounded by EXIT_SECONDS.
+
+  Launchpad 0.5.2's local_mp launcher does not notice a node that crashed,
+  so without this a dead learner would leave actors waiting until the budget.
+  """
+
+  @functools.wraps(method)
+  def wrapper(self, *args, **kwargs) -> None:
+    try:
+      method(self, *args, **kwargs)
+    except Stopped:
+      pass  # A call abandoned at the stop: a clean end, not a failure.
+    except BaseException:
+      report_failure(self)
+      raise
+    finally:
+      multiprocess = (lp_context.get_context().launch_type ==
+                      lp.LaunchType.LOCAL_MULTI_PROCESSING)
+      if method.__name__ == 'run' and multiprocess:
+        # Not in threads: there the watchdog would end the test process.
+        faulthandler.dump_traceback_later(EXIT_SECONDS, exit=True)
+
+  return wrapper
+
+
+class BoundedCourierNode(lp.CourierNode):
+  """A CourierNode whose handles make clients with a call timeout
+  (rule: every wait is bounded)."""
+
+  def create_handle(self) -> lp.CourierHandle:
+    handle = super().create_handle()
+    handle.set_client_kwargs(call_timeout=CALL_TIMEOUT_SECONDS)
+    return handle
+
+
+class StoppableFuture:
+  """A call in flight whose `result()` gives up when the program stops."""
+
+  def __init__(self, future: futures.Future, should_stop: Callable[[], bool],
+               method: str):
+    self._future = future
+    self._should_stop = should_stop
+    self._method = method
+
+  def done(self) -> bool:
+    return self._future.done()
+
+  def result(self) -> Any:
+    """The answer; raises Stopped if the program stops first.
+
+    A call that fails once the program is stopping (its server is already
+    gone) is a Stopped too, not a failure of this node.
+    """
+    while True:
+      try:
+        return self._future.result(timeout=POLL_SECONDS)
+      except futures.TimeoutError:
+        if self._should_stop():
+          self._future.cancel()
+          raise Stopped(self._method) from None
+      except Exception:  # pylint: disable=broad-except
+        if self._should_stop():
+          raise Stopped(self._method) from None
+        raise
+
+
+class _StoppableFutures:
+  """`client.futures` whose calls return StoppableFutures."""
+
+  def __init__(self, client: Any, should_stop: Callable[[], bool]):
+    # The client itself, not only its `futures`: a courier Client shuts its
+    # channel down when it is collected, and a call made after that aborts
+    # the process (a gRPC assertion), so whatever makes calls keeps it.
+    self._client = client
+    self._should_stop = should_stop
+
+  def call(self, method: str, *args: Any, **kwargs: Any) -> StoppableFuture:
+    future = getattr(self._client.futures, method)(*args, **kwargs)
+    return StoppableFuture(future, self._should_stop, method)
+
+  def __getattr__(self, method: str) -> Callable[..., StoppableFuture]:
+    if method.startswith('_'):
+      raise AttributeError(method)
+    return functools.partial(self.call, method)
+
+
+class StoppableClient:
+  """A Courier client whose calls give up when the program stops.
+
+  A plain call to a node that has already stopped waits for its server until
+  the call timeout; in a hot loop that holds the process past the shutdown.
+  Here every call is a future polled against `should_stop`.
+  """
+
+  def __init__(self, client: Any,
+               should_stop: Optional[Callable[[], bool]] = None):
+    """Wraps `client` (a Courier client); `should_stop` defaults to the
+    program's stop event."""
+    self._futures = _StoppableFutures(client,
+                                      should_stop or lp.stop_event().is_set)
+
+  @property
+  def futures(self) -> _StoppableFutures:
+    return self._futures
+
+  def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+    return self._futures.call(method, *args, **kwargs).result()
+
+  def __getattr__(self, method: str) -> Callable[..., Any]:
+    if method.startswith('_'):
+      raise AttributeError(method)
+    # A bound partial: whoever keeps the method keeps the client alive.
+    return functools.partial(self.call, method)
+
+
+def stoppable(value: Any) -> Any:
+  """A node's handle argument, dereferenced, as the node should use it:
+  Courier clients (also in lists, e.g. parameter shards) become
+  StoppableClients; anything else (a Reverb client, a value) is unchanged."""
+  if isinstance(value, lp.CourierClient):
+    return StoppableClient(value)
+  if isinstance(value, (list, tuple)):
+    return [stoppable(v) for v in value]
+  return value
