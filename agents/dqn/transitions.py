@@ -48,7 +48,7 @@ def signature(observation_shape: Sequence[int]) -> Dict[str, tf.TensorSpec]:
 def replay_table(observation_shape: Sequence[int],
                  config: config_lib.DQNConfig,
                  name: str = REPLAY_TABLE) -> reverb.Table:
-  """The replay table of transitions (`agents.common.replay_tables.replay_table`)."""
+  """The replay table of transitions (`replay_tables.replay_table`)."""
   return replay_tables.replay_table(name, signature(observation_shape), config)
 
 

@@ -66,13 +66,20 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
       report_failure(self)
       raise
     finally:
-      multiprocess = (lp_context.get_context().launch_type ==
-                      lp.LaunchType.LOCAL_MULTI_PROCESSING)
-      if method.__name__ == 'run' and multiprocess:
+      if method.__name__ == 'run' and _in_own_process():
         # Not in threads: there the watchdog would end the test process.
         faulthandler.dump_traceback_later(EXIT_SECONDS, exit=True)
 
   return wrapper
+
+
+def _in_own_process() -> bool:
+  """True in a node launched as a process of its own (local_mp)."""
+  try:
+    launch_type = lp_context.get_context().launch_type
+  except AssertionError:  # Not in a launched node (e.g. a unit test).
+    return False
+  return launch_type == lp.LaunchType.LOCAL_MULTI_PROCESSING
 
 
 class BoundedCourierNode(lp.CourierNode):

@@ -1,8 +1,10 @@
 """Seeded learning: IMPALA solves Catch as a local_mp program.
 
-Random play scores about -0.6; the threshold is 0.8. The budget (60 s) is
-about three times what the defaults need on 2 cores (solved at ~17-25 s from
-launch, benchmarks/results.md), so the test does not flake on a slow machine.
+Random play scores about -0.6; the run stops itself once the mean of three
+evaluator rounds reaches 0.8. The budget is in learner steps (1,500, about
+seven times the ~200 updates the defaults need, benchmarks/results.md), so a
+slow machine takes longer but cannot flip the verdict; MAX_SECONDS is only a
+safety net for a run that hangs.
 """
 
 import csv
@@ -17,6 +19,10 @@ from tests import helpers
 
 pytestmark = [pytest.mark.learning, pytest.mark.launch]
 
+MAX_LEARNER_STEPS = 1500
+TARGET = 0.8
+MAX_SECONDS = 900  # Safety net only.
+
 
 def read_csv(path):
   with open(path, newline='') as f:
@@ -28,18 +34,25 @@ class ImpalaCatchTest(absltest.TestCase):
   def test_solves_catch_and_exits_cleanly(self):
     with tempfile.TemporaryDirectory() as logdir:
       with helpers.Launch(['--program=impala', '--env=catch',
-                           '--num_actors=2', '--max_seconds=60', '--seed=1',
-                           f'--logdir={logdir}'], 300) as launch:
+                           '--num_actors=2', '--seed=1',
+                           f'--max_learner_steps={MAX_LEARNER_STEPS}',
+                           f'--target_return={TARGET}',
+                           f'--max_seconds={MAX_SECONDS}',
+                           f'--logdir={logdir}'],
+                          MAX_SECONDS + 180) as launch:
         self.assertEqual(launch.wait(), 0, launch.output()[-4000:])
         self.assertEmpty(launch.leftovers(), 'processes left behind')
-      self.assertIn('budget reached (max_seconds=60', launch.output())
+      self.assertIn(f'budget reached (target_return={TARGET})',
+                    launch.output())
       evaluator = read_csv(os.path.join(logdir, 'evaluator.csv'))
       returns = [float(row['episode_return']) for row in evaluator]
       print('evaluator returns:', returns)
-      self.assertGreaterEqual(len(returns), 10)
-      self.assertLess(returns[0], 0.0)  # It starts near random play...
+      self.assertGreaterEqual(len(returns), 3)
+      self.assertLess(returns[0], TARGET)  # It starts below the target...
       # ...and ends solved: the mean of the last three rounds of 32 episodes.
-      self.assertGreaterEqual(sum(returns[-3:]) / 3, 0.8)
+      self.assertGreaterEqual(sum(returns[-3:]) / 3, TARGET)
+      learner = read_csv(os.path.join(logdir, 'learner.csv'))
+      self.assertLess(float(learner[-1]['learner_steps']), MAX_LEARNER_STEPS)
       for name in ('learner', 'actor', 'evaluator'):
         rows = read_csv(os.path.join(logdir, f'{name}.csv'))
         self.assertNotEmpty(rows, name)

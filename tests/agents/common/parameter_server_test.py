@@ -3,6 +3,7 @@ learners, stale-gradient drops, the NumPy optimizers against Sonnet's, and
 the Courier round trip (arrays sent as bytes)."""
 
 import threading
+import time
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -176,6 +177,43 @@ class A3CAndA2CTest(absltest.TestCase):
     self.assertEqual(workers[0].push(g1, versions)[0], [False])
     self.assertEqual(shard.stats(), {'version': 1, 'applied': 1,
                                      'dropped': 1})
+
+
+class WaitTest(absltest.TestCase):
+  """A2C's round wait: a bounded blocking wait on the shard, no polling."""
+
+  def test_wait_returns_none_at_the_timeout(self):
+    shard = parameter_server.ParameterShard('sgd', 0.1,
+                                            synchronous_workers=2)
+    client = parameter_server.ShardedParameters([shard])
+    client.initialize(_parameters())
+    _, versions = client.pull()
+    client.push([np.ones(s, np.float32) for s in SHAPES], versions)
+    started = time.time()
+    self.assertIsNone(client.wait(versions, timeout_seconds=0.2))
+    self.assertGreaterEqual(time.time() - started, 0.2)
+
+  def test_wait_wakes_when_the_round_is_applied(self):
+    shard = parameter_server.ParameterShard('sgd', 0.1,
+                                            synchronous_workers=2)
+    workers = [parameter_server.ShardedParameters([shard]) for _ in range(2)]
+    for worker in workers:
+      worker.initialize(_parameters())
+      _, versions = worker.pull()
+    ones = [np.ones(s, np.float32) for s in SHAPES]
+    workers[0].push(ones, versions)
+    pushed = threading.Timer(0.3, workers[1].push, (ones, versions))
+    pushed.start()
+    started = time.time()
+    params, after = workers[0].wait(versions, timeout_seconds=30.0)
+    waited = time.time() - started
+    pushed.join()
+    self.assertEqual(after, [1])
+    self.assertLess(waited, 10.0)  # Woken by the update, not the timeout.
+    for p, s in zip(params, _parameters()):
+      np.testing.assert_allclose(p, s - 0.1, rtol=1e-6)
+    # Once past, the wait answers at once.
+    self.assertIsNotNone(workers[1].wait(versions, timeout_seconds=0.0))
 
 
 class OptimizerTest(parameterized.TestCase):

@@ -2,6 +2,9 @@
 1 KiB, the master steps once per iteration from every worker, and a few
 iterations improve CartPole."""
 
+import threading
+import time
+
 from absl.testing import absltest
 import numpy as np
 
@@ -48,6 +51,32 @@ class ESMasterTest(absltest.TestCase):
     self.assertTrue((std != 1.0).any())  # Statistics arrived.
     self.assertFalse(master.report(0, payload))  # Late: dropped.
     self.assertEqual(master.stats()['dropped'], 1)
+
+  def test_get_task_waits_for_the_next_iteration(self):
+    master, (worker,) = _setup(num_workers=1)
+    version, theta, mean, std = master.get_task()
+    # Nothing newer than the caller's iteration: None after the wait.
+    started = time.time()
+    self.assertIsNone(master.get_task(version, timeout_seconds=0.2))
+    self.assertGreaterEqual(time.time() - started, 0.2)
+    payload, _ = worker.evaluate(theta, mean, std)
+    reported = threading.Timer(0.3, master.report, (version, payload))
+    reported.start()
+    task = master.get_task(version, timeout_seconds=30.0)
+    reported.join()
+    self.assertEqual(task[0], version + 1)
+
+  def test_memory_does_not_grow_with_reports(self):
+    master, (worker,) = _setup(num_workers=1)
+    sizes = []
+    for _ in range(4):
+      version, theta, mean, std = master.get_task()
+      payload, _ = worker.evaluate(theta, mean, std)
+      master.report(version, payload)
+      sizes.append(sum(len(v) for v in vars(master).values()
+                       if isinstance(v, (list, dict))))
+    self.assertEqual(len(set(sizes)), 1, sizes)
+    self.assertAlmostEqual(master.stats()['mean_report_bytes'], len(payload))
 
   def test_rows_are_theta_plus_and_minus_sigma_eps_of_the_indices(self):
     master, (worker,) = _setup(num_workers=1)
