@@ -89,8 +89,8 @@ def table_microbenchmark(seconds=5.0):
   from acme import datasets
   import numpy as np
   import reverb
-  from agents.dqn import config as config_lib
   from agents.common import replay_samples
+  from agents.dqn import config as config_lib
   from agents.dqn import transitions
   results = {}
   for batch_size in (32, 256):

@@ -156,3 +156,17 @@ def run_acme_loop(environment_name, make_batched_actor, num_episodes=3,
   acme.EnvironmentLoop(environment, actor, counter=counter).run(
       num_episodes=num_episodes)
   return actor, int(counter.get_counts()['steps'])
+
+
+def assert_restores(test_case, source, target, name):
+  """`target.restore(source.save())` gives target source's variables `name`
+  (acme.core.Saveable); before it they differ (negative control)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  (theirs,) = source.get_variables([name])
+  (ours,) = target.get_variables([name])
+  test_case.assertFalse(all(np.allclose(a, b) for a, b in zip(theirs, ours)))
+  target.restore(source.save())
+  (ours,) = target.get_variables([name])
+  test_case.assertLen(ours, len(theirs))
+  for a, b in zip(theirs, ours):
+    np.testing.assert_array_equal(a, b)

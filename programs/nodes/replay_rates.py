@@ -1,9 +1,12 @@
-"""Size, inserts/s and samples/s of a Reverb table, for learners' logs."""
+"""Size, inserts/s and samples/s of a Reverb table, for learners' logs.
+
+Reverb (and with it TensorFlow) is imported only when rates are read: the
+node library is imported by every program module, and the nodes that
+compute nothing (counter, variable server) must stay free of TensorFlow.
+"""
 
 import time
-from typing import Dict
-
-import reverb
+from typing import Any, Dict
 
 
 class TableRates:
@@ -13,12 +16,14 @@ class TableRates:
   their logger (it runs only when a row is written, not per step).
   """
 
-  def __init__(self, client: reverb.Client, table: str):
+  def __init__(self, client: Any, table: str):
+    """`client`: a reverb.Client of the server holding `table`."""
     self._client = client
     self._table = table
     self._last = None  # (time, inserts, samples)
 
   def __call__(self) -> Dict[str, float]:
+    import reverb  # pylint: disable=g-import-not-at-top
     try:
       tables = self._client.server_info(timeout=5)
     except (RuntimeError, reverb.errors.ReverbError):

@@ -67,14 +67,8 @@ class AcmeContractTest(absltest.TestCase):
     source = _learner(CONFIG)
     target = _learner(config_lib.ApexConfig(
         hidden_sizes=(16,), batch_size=8, min_replay_size=8, seed=3))
-    (theirs,) = source.get_variables(['network'])
-    (ours,) = target.get_variables(['network'])
-    # Negative control: another seed, other weights.
-    self.assertFalse(all(np.allclose(a, b) for a, b in zip(theirs, ours)))
-    target.restore(source.save())
-    (ours,) = target.get_variables(['network'])
-    for a, b in zip(theirs, ours):
-      np.testing.assert_array_equal(a, b)
+    # Another seed: other weights until restored.
+    helpers.assert_restores(self, source, target, 'network')
     for a, b in zip(source.save()['target_network'],
                     target.save()['target_network']):
       np.testing.assert_array_equal(a, b)

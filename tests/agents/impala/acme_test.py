@@ -75,14 +75,8 @@ class AcmeContractTest(absltest.TestCase):
     target = learner_lib.IMPALALearner(
         networks.make_network((10, 5), 3, other_config), iter([]),
         other_config)
-    (theirs,) = source.get_variables(['policy'])
-    (ours,) = target.get_variables(['policy'])
-    # Negative control: another seed, other weights.
-    self.assertFalse(all(np.allclose(a, b) for a, b in zip(theirs, ours)))
-    target.restore(source.save())
-    (ours,) = target.get_variables(['policy'])
-    for a, b in zip(theirs, ours):
-      np.testing.assert_array_equal(a, b)
+    # Another seed: other weights until restored.
+    helpers.assert_restores(self, source, target, 'policy')
 
 
 if __name__ == '__main__':

@@ -57,13 +57,8 @@ class AcmeContractTest(absltest.TestCase):
     target = _learner(config_lib.R2D2Config(
         hidden_sizes=(16,), lstm_size=8, batch_size=4, min_replay_size=4,
         sequence_length=8, burn_in=2, sequence_period=4, seed=3))
-    (theirs,) = source.get_variables(['network'])
-    (ours,) = target.get_variables(['network'])
-    self.assertFalse(all(np.allclose(a, b) for a, b in zip(theirs, ours)))
-    target.restore(source.save())
-    (ours,) = target.get_variables(['network'])
-    for a, b in zip(theirs, ours):
-      np.testing.assert_array_equal(a, b)
+    # Another seed: other weights until restored.
+    helpers.assert_restores(self, source, target, 'network')
 
 
 if __name__ == '__main__':
