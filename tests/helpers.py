@@ -121,10 +121,23 @@ def launch_test_mt(test_case, program):
   for node in program.groups['learner']:
     node.disable_run()
   lp.launch(program, launch_type='test_mt', test_case=test_case)
-  learners = [n.create_handle().dereference()
-              for n in program.groups['learner']]
+  learners = [_dereference(n) for n in program.groups['learner']]
   (counter_node,) = program.groups['counter']
-  return learners, counter_node.create_handle().dereference()
+  return learners, _dereference(counter_node)
+
+
+# What the test waits for a node's answer. The nodes' own 60 s
+# (lifecycle.CALL_TIMEOUT_SECONDS) bounds calls between running nodes; a
+# test's first call also waits for the node's construction, which in threads
+# of one process under load took more than 60 s here (two Gorila learners
+# tracing next to two actors and an evaluator, GIL-bound, on 2 slow cores).
+TEST_CALL_TIMEOUT_SECONDS = 600
+
+
+def _dereference(node):
+  handle = node.create_handle()
+  handle.set_client_kwargs(call_timeout=TEST_CALL_TIMEOUT_SECONDS)
+  return handle.dereference()
 
 
 def wait_for_counts(counter, minimums, timeout_seconds=30.0):

@@ -58,7 +58,9 @@ class GorilaLearner(learner_lib.DQNLearner):
     if update_target:
       weights.set_weights(self._target_network, arrays)
 
-  @tf.function
+  # No autograph, as DQNLearner._step: the same loss, and converting
+  # sonnet's and trfl's code was most of the first step's trace time.
+  @tf.function(autograph=False)
   def _gradients(self, data, probability, table_size):
     return self._loss.gradients(data, probability, table_size)
 
