@@ -38,7 +38,7 @@ class GradientPusher:
     Args:
       network: the worker's copy; overwritten with the server's parameters.
       parameters: `agents.common.parameter_server.ShardedParameters` (or
-        anything with initialize, pull and push).
+        anything with initialize, pull, push and wait).
       config: loss options and the synchronous switch.
       should_stop: looked at between the waits for an A2C round.
     """

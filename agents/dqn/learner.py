@@ -9,7 +9,6 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import acme
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
 
 from agents.common import optimizers

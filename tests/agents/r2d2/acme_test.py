@@ -4,7 +4,6 @@ keeps acme.core.Learner's contract."""
 
 from absl.testing import absltest
 import acme
-import numpy as np
 import reverb
 
 from agents.common import replay_writers
