@@ -25,7 +25,7 @@ $(STAMP): $(LOCK) setup.py
 
 run: $(STAMP)
 	$(PY) -m launch --program=impala --env=catch --num_actors=2 \
-	  --max_seconds=90 --logdir=$(LOGDIR)
+	  --max_seconds=90 --logdir=$(LOGDIR) --fresh
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests $(PYTEST_ARGS)
@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.dqn_family
 	$(PY) -m benchmarks.r2d2
 	$(PY) -m benchmarks.parameter_server_programs
+	$(PY) -m benchmarks.checkpoints
 
 clean-venv:
 	rm -rf $(VENV)

@@ -75,9 +75,11 @@ class Run:
     return None
 
 
-def launch(flags: Sequence[str], budget_seconds: float) -> Run:
-  """Runs `python -m launch <flags> --max_seconds=budget --logdir=...`."""
-  logdir = tempfile.mkdtemp(prefix='bench_')
+def launch(flags: Sequence[str], budget_seconds: float,
+           logdir: str = None) -> Run:
+  """Runs `python -m launch <flags> --max_seconds=budget --logdir=...`
+  (a new logdir unless given: an earlier run's resumes)."""
+  logdir = logdir or tempfile.mkdtemp(prefix='bench_')
   args = [sys.executable, '-m', 'launch', f'--max_seconds={budget_seconds}',
           f'--logdir={logdir}'] + list(flags)
   peak = {'rss': 0, 'pss': 0}

@@ -18,11 +18,14 @@ import os
 import sys
 import tempfile
 import time
+from typing import Optional
 
 from absl import app
 from absl import flags
 from absl import logging
 import launchpad as lp  # Also defines --lp_* flags (e.g. termination notice).
+
+from launch import supervise  # Standard library only.
 
 # Flags are read in main() and passed down as values (house rule 10).
 _PROGRAM = flags.DEFINE_string('program', 'impala', 'Program to launch.')
@@ -48,6 +51,14 @@ _LOGDIR = flags.DEFINE_string('logdir', None,
                               'CSV, TensorBoard and config.json go here.')
 _HPARAM = flags.DEFINE_multi_string('hparam', [],
                                     'Agent hyperparameter, name=value.')
+_FRESH = flags.DEFINE_bool(
+    'fresh', False,
+    'Start a new run in --logdir even if it holds a checkpoint to resume: '
+    'its contents are first moved to <logdir>.old-<time>.')
+_MAX_RESTARTS = flags.DEFINE_integer(
+    'max_restarts', 3, 'local_mp only (threads cannot be restarted): times '
+    'an actor, evaluator or worker process that died is started again '
+    'before its failure stops the program; 0: never.', lower_bound=0)
 _ISOLATE = flags.DEFINE_bool(
     'isolate_network', True,
     'Run a local launch in a private network namespace so that its Reverb '
@@ -128,6 +139,23 @@ def _launch_config():
   return launch
 
 
+def _report_restarts(restarts_path: str, logdir: Optional[str]) -> None:
+  """Prints how often each node was restarted; appends the restart lines to
+  <logdir>/restarts.log. Removes `restarts_path`."""
+  with open(restarts_path) as f:
+    lines = f.read()
+  os.unlink(restarts_path)
+  titles = supervise.parse_restarts(lines)
+  if not titles:
+    return
+  counts = {title: titles.count(title) for title in dict.fromkeys(titles)}
+  print('[launch] restarted: ' + ', '.join(
+      f'{title} x{count}' for title, count in counts.items()), flush=True)
+  if logdir:
+    with open(os.path.join(logdir, 'restarts.log'), 'a') as f:
+      f.write(lines)
+
+
 def main(argv):
   del argv
   start_time = time.time()
@@ -138,15 +166,23 @@ def main(argv):
   from launch import config as config_lib  # pylint: disable=g-import-not-at-top
   from launch import isolation  # pylint: disable=g-import-not-at-top
   from launch import local_mp  # pylint: disable=g-import-not-at-top
+  from launch import resume  # pylint: disable=g-import-not-at-top
   try:
     launch = _launch_config()
     built = config_lib.build(launch, start_time=start_time)
+    if launch.logdir:
+      plan = resume.plan(launch.logdir, resume.record(built.resolved),
+                         fresh=_FRESH.value)
+      for message in plan.messages:
+        print(f'[launch] {message}', flush=True)
+      if plan.resume:  # The run's clock goes on: budgets, log rows.
+        built = config_lib.build(
+            launch, start_time=start_time - plan.elapsed_seconds)
   except (ValueError, TypeError, OSError) as e:
     print(f'launch: error: {e}', file=sys.stderr)
     return 2
 
   if launch.logdir:
-    os.makedirs(launch.logdir, exist_ok=True)
     with open(os.path.join(launch.logdir, 'config.json'), 'w') as f:
       json.dump(built.resolved, f, indent=2, default=str)
 
@@ -165,15 +201,30 @@ def main(argv):
                                              delete=False)
   failure_file.close()
   os.environ[lifecycle.FAILURE_FILE_ENV] = failure_file.name
+  # Supervisors of restartable nodes (local_mp) write a line per restart.
+  restarts_file = tempfile.NamedTemporaryFile(prefix='distrl_restarts_',
+                                              delete=False)
+  restarts_file.close()
+  os.environ[supervise.RESTARTS_FILE_ENV] = restarts_file.name
   print(f'[launch] {launch.program} on {launch.environment}, '
         f'{launch.num_actors} actor(s), {launch.launch_type}, budget '
         f'{built.budget}', flush=True)
   failures = ''
   try:
     if launch.launch_type == 'local_mp':
-      manager, relays = local_mp.launch(built.program, built.local_resources)
+      manager, relays = local_mp.launch(built.program, built.local_resources,
+                                        max_restarts=_MAX_RESTARTS.value)
       try:
         manager.wait()
+      except RuntimeError:
+        # A node process exited with an error before the stop (e.g. its
+        # supervisor, out of restarts): Launchpad has begun stopping the
+        # rest but raised at once. Returning now would leave nodes running
+        # and Launchpad's 1 s stop alarm armed, which killed this process
+        # with SIGALRM (exit -14) as it finalized; its termination notice
+        # bounds this wait.
+        manager.wait(raise_error=False)
+        raise
       finally:
         for relay in relays:  # Drain the nodes' last lines.
           relay.join(timeout=2)
@@ -193,6 +244,7 @@ def main(argv):
   with open(failure_file.name) as f:
     failures += f.read()
   os.unlink(failure_file.name)
+  _report_restarts(restarts_file.name, launch.logdir)
   if failures:
     print(f'[launch] FAILED after {time.time() - start_time:.1f} s:\n'
           f'{failures}', file=sys.stderr, flush=True)

@@ -9,17 +9,48 @@ after the termination notice behave as in Launchpad), and their output is
 relayed by a thread per node that writes each line as soon as it arrives.
 Nodes are Popen workers, so a node that exits with an error before the stop
 makes `manager.wait()` raise.
+
+Restartable nodes (actors, evaluators, workers: nothing else holds state
+that others need) run under `launch.supervise`, which restarts a node
+process that dies, up to `max_restarts` times, before its failure stops the
+program. Launchpad 0.5.2 makes one command, hence one process, per node
+(`<python> .../process_entry.py --data_file <group's job.pkl> --lp_task_id
+<i>`), so each node gets a supervisor of its own.
 """
 
 import os
 import sys
 import threading
-from typing import Any, List, Mapping
+from typing import Any, Collection, List, Mapping
 
 from launchpad import context
 from launchpad.launch import worker_manager
 
+from launch import supervise
+
 _COLOURS = (36, 33, 32, 34, 35)
+# Lines not relayed: Reverb prints one per 100 records while it loads a
+# checkpoint (thousands when a run resumes), saying nothing the replay
+# node's own "resumed from" line does not.
+_DROPPED = ('Still reading compressed trajectory data',)
+# Groups whose nodes keep nothing the others need: a restarted one takes up
+# its work where a new one would. Learner, replay, counter, variable and
+# parameter servers hold the run's state; their death stops the program.
+RESTARTABLE_GROUPS = ('actor', 'evaluator', 'worker')
+
+
+def is_restartable(label: str, restartable_groups: Collection[str]) -> bool:
+  """True if every group of `label` is restartable: a colocated group
+  ('replay+learner+evaluator', launch/colocation.py) restarts as one
+  process, so only if all of its parts may."""
+  return all(group in restartable_groups for group in label.split('+'))
+
+
+def supervised(command: List[str], title: str,
+               max_restarts: int) -> List[str]:
+  """`command` run by `launch.supervise`, which restarts it if it dies."""
+  return [sys.executable, '-m', 'launch.supervise', f'--title={title}',
+          f'--max_restarts={max_restarts}', '--', *command]
 
 
 def _relay(read_fd: int, title: str, colour: int) -> None:
@@ -30,16 +61,24 @@ def _relay(read_fd: int, title: str, colour: int) -> None:
     prefix, suffix = f'[{title}] ', ''
   with os.fdopen(read_fd, 'r', errors='replace') as lines:
     for line in lines:
+      if any(text in line for text in _DROPPED):
+        continue
       sys.stdout.write(f'{prefix}{line.rstrip()}{suffix}\n')
       sys.stdout.flush()
 
 
-def launch(program: Any, local_resources: Mapping[str, Any]):
+def launch(program: Any, local_resources: Mapping[str, Any], *,
+           max_restarts: int = 0,
+           restartable_groups: Collection[str] = RESTARTABLE_GROUPS):
   """Starts every node of `program` as a process; returns (manager, relays).
 
   Args:
     program: an lp.Program.
     local_resources: group -> PythonProcess (per-group environment).
+    max_restarts: how often a node of a restartable group is restarted
+      after its process died before its failure stops the program; 0 runs
+      every node unsupervised.
+    restartable_groups: groups whose nodes may be restarted.
 
   Returns:
     The WorkerManager (call `wait()`), and the relay threads (join them after
@@ -56,19 +95,28 @@ def launch(program: Any, local_resources: Mapping[str, Any]):
         handle.connect(node, label)
   for node in program.get_all_nodes():
     node.bind_addresses()
-  commands = []
+  commands = []  # [(command, supervised)]
   for label, nodes in program.groups.items():
-    commands.extend(nodes[0].to_executables(nodes, label,
-                                            nodes[0].launch_context))
+    restart = max_restarts > 0 and is_restartable(label, restartable_groups)
+    commands.extend(
+        (command, restart) for command in nodes[0].to_executables(
+            nodes, label, nodes[0].launch_context))
 
   manager = worker_manager.WorkerManager()
+  # A node (or supervisor) whose launcher dies (SIGKILL, a closed terminal)
+  # gets SIGTERM and stops, instead of running on as an orphan.
+  preexec_fn = supervise.die_with_parent_fn()
   relays: List[threading.Thread] = []
-  for i, command in enumerate(commands):
+  for i, (command, restart) in enumerate(commands):
     read_fd, write_fd = os.pipe()
     env = {**os.environ, **command.env_overrides}
-    manager.process_worker(command.title, command.command_as_list, env=env,
+    command_as_list = command.command_as_list
+    if restart:
+      command_as_list = supervised(command_as_list, command.title,
+                                   max_restarts)
+    manager.process_worker(command.title, command_as_list, env=env,
                            stdout=write_fd, stderr=write_fd,
-                           stdin=open(os.devnull))
+                           stdin=open(os.devnull), preexec_fn=preexec_fn)
     os.close(write_fd)
     relay = threading.Thread(
         target=_relay, args=(read_fd, command.title,

@@ -26,6 +26,7 @@ from agents.common import environments
 from agents.common import optimizers
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import parameter_shard
@@ -80,13 +81,17 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]  # The last: the evaluator's.
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program(name)
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('parameter_server'):
     shards = [program.add_node(parameter_shard.build_parameter_shard(
-        counter=counter if i == 0 else None, optimizer=config.optimizer,
+        counter=counter if i == 0 else None, checkpoint=saves,
+        label=f'parameter_server_{i}', optimizer=config.optimizer,
         learning_rate=config.learning_rate,
         optimizer_kwargs=optimizers.options(config),
         synchronous_workers=num_actors if config.synchronous else None))

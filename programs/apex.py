@@ -28,9 +28,11 @@ from agents.dqn import exploration
 from programs import dqn
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import replay as replay_lib
 from programs.nodes import variable_server as variable_server_lib
 
 
@@ -54,18 +56,22 @@ def make_program(config: config_lib.ApexConfig, environment_name: str, *,
   epsilons = exploration.apex_epsilons(num_actors, config.epsilon,
                                        config.epsilon_alpha)
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('apex')
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('replay'):
-    replay = program.add_node(lp.ReverbNode(functools.partial(
-        dqn.replay_tables, spec['observation_shape'], config)))
+    replay = program.add_node(replay_lib.build_replay(functools.partial(
+        dqn.replay_tables, spec['observation_shape'], config),
+        checkpoint=saves))
   with program.group('learner'):
     learner = program.add_node(learner_runner.build_learner(
         functools.partial(dqn.make_learner, config=config,
                           environment_name=environment_name, **logs),
-        replay=replay, counter=counter))
+        checkpoint=saves, replay=replay, counter=counter))
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

@@ -25,9 +25,11 @@ from agents.dqn import config as config_lib
 from agents.dqn import exploration
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import replay as replay_lib
 from programs.nodes import loggers
 from programs.nodes import variable_server as variable_server_lib
 
@@ -100,18 +102,21 @@ def make_program(config: config_lib.DQNConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]  # The last: the evaluator's.
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('dqn')
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('replay'):
-    replay = program.add_node(lp.ReverbNode(functools.partial(
-        replay_tables, spec['observation_shape'], config)))
+    replay = program.add_node(replay_lib.build_replay(functools.partial(
+        replay_tables, spec['observation_shape'], config), checkpoint=saves))
   with program.group('learner'):
     learner = program.add_node(learner_runner.build_learner(
         functools.partial(make_learner, config=config,
                           environment_name=environment_name, **logs),
-        replay=replay, counter=counter))
+        checkpoint=saves, replay=replay, counter=counter))
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

@@ -22,6 +22,7 @@ import launchpad as lp
 from agents.common import environments
 from agents.es import config as config_lib
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import es_worker
 from programs.nodes import evaluator as evaluator_lib
@@ -57,13 +58,17 @@ def make_program(config: config_lib.ESConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]  # The last: the evaluator's.
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('es')
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('parameter_server'):
     master = program.add_node(parameter_shard.build_es_master(
-        counter, environment_name, config, num_workers=num_actors))
+        counter, environment_name, config, num_workers=num_actors,
+        checkpoint=saves))
   with program.group('worker'):
     for i in range(num_actors):
       program.add_node(es_worker.build_es_worker(

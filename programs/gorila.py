@@ -30,10 +30,12 @@ from agents.dqn import exploration
 from programs import dqn
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
 from programs.nodes import parameter_shard
+from programs.nodes import replay as replay_lib
 
 
 def make_learner(replay: Any, counter: Any, shards: Sequence[Any],
@@ -72,20 +74,25 @@ def make_program(config: config_lib.GorilaConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]  # The last: the evaluator's.
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('gorila')
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('replay'):
-    replays = [program.add_node(lp.ReverbNode(functools.partial(
-        dqn.replay_tables, spec['observation_shape'], config)))
-               for _ in range(num_actors if bundled else 1)]
+    replays = [program.add_node(replay_lib.build_replay(functools.partial(
+        dqn.replay_tables, spec['observation_shape'], config),
+        checkpoint=saves, label=f'replay_{i}'))
+               for i in range(num_actors if bundled else 1)]
   with program.group('parameter_server'):
     shards = [program.add_node(parameter_shard.build_parameter_shard(
+        checkpoint=saves, label=f'parameter_server_{i}',
         optimizer=config.optimizer, learning_rate=config.learning_rate,
         max_staleness=config.max_staleness,
         optimizer_kwargs=optimizers.options(config)))
-              for _ in range(config.num_shards)]
+              for i in range(config.num_shards)]
   with program.group('learner'):
     for i in range(config.num_learners):
       program.add_node(learner_runner.build_learner(

@@ -21,6 +21,7 @@ from agents.common import environments
 from agents.impala import config as config_lib
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
@@ -104,10 +105,13 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]
   logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('impala')
 
   with program.group('counter'):
-    counter = program.add_node(counter_lib.build_counter(budget, start_time))
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
   with program.group('replay'):
     queue = program.add_node(lp.ReverbNode(functools.partial(
         queue_tables, spec['observation_shape'], spec['num_actions'],
@@ -116,7 +120,7 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
     learner = program.add_node(learner_runner.build_learner(
         functools.partial(make_learner, config=config,
                           environment_name=environment_name, **logs),
-        replay=queue, counter=counter))
+        checkpoint=saves, replay=queue, counter=counter))
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

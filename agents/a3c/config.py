@@ -66,6 +66,9 @@ class A3CConfig:
   # Evaluate the greedy policy instead of sampling.
   eval_greedy: bool = False
   log_period_seconds: float = 2.0
+  # Seconds between checkpoints of the learner, counter, replay and
+  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  checkpoint_period_seconds: float = 60.0
 
   def __post_init__(self):
     config_checks.positive_ints(self, (
@@ -74,7 +77,8 @@ class A3CConfig:
     config_checks.unit_interval(self, ('discount',))
     config_checks.positive(self, (
         'learning_rate', 'rmsprop_epsilon', 'adam_epsilon',
-        'max_gradient_norm', 'eval_period_seconds', 'log_period_seconds'))
+        'max_gradient_norm', 'eval_period_seconds', 'log_period_seconds',
+        'checkpoint_period_seconds'))
     config_checks.non_negative(self, ('entropy_cost', 'baseline_cost',
                                       'lstm_size'))
     config_checks.decay(self, 'rmsprop_decay')

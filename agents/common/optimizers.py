@@ -7,7 +7,7 @@ would have applied locally. State is one slot per variable, kept by the
 owner.
 """
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -25,13 +25,18 @@ def options(config: Any) -> Dict[str, float]:
   return {}
 
 
-def make_sonnet_optimizer(config: Any) -> Any:
+def make_sonnet_optimizer(config: Any,
+                          variables: Optional[Sequence[Any]] = None) -> Any:
   """A learner's `snt.Optimizer` from `config.optimizer`, `learning_rate`
-  and `options(config)`."""
+  and `options(config)`; with `variables`, its slots are made now."""
   import sonnet as snt  # pylint: disable=g-import-not-at-top
   factories = {'adam': snt.optimizers.Adam, 'rmsprop': snt.optimizers.RMSProp,
                'sgd': snt.optimizers.SGD}
-  return factories[config.optimizer](config.learning_rate, **options(config))
+  optimizer = factories[config.optimizer](config.learning_rate,
+                                          **options(config))
+  if variables is not None and hasattr(optimizer, '_initialize'):  # Not SGD.
+    optimizer._initialize(variables)  # pylint: disable=protected-access
+  return optimizer
 
 
 class Optimizer:
@@ -50,6 +55,16 @@ class Optimizer:
     self._m: List[np.ndarray] = []
     self._v: List[np.ndarray] = []
     self.step = 0
+
+  def save(self) -> Dict[str, Any]:
+    """The slots and step count (acme's Saveable)."""
+    return {'m': [m.copy() for m in self._m], 'v': [v.copy() for v in self._v],
+            'step': self.step}
+
+  def restore(self, state: Mapping[str, Any]) -> None:
+    self._m = [np.array(m) for m in state['m']]
+    self._v = [np.array(v) for v in state['v']]
+    self.step = int(state['step'])
 
   def apply(self, gradients: Sequence[np.ndarray],
             parameters: Sequence[np.ndarray]) -> None:

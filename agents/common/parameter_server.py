@@ -23,7 +23,8 @@ business (the node library's stoppable clients give it up).
 
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Any, Dict, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -191,6 +192,32 @@ class ParameterShard:
 
   def on_update(self) -> None:
     """Called (under the lock) after each update; a hook for subclasses."""
+
+  def save(self) -> Dict[str, Any]:
+    """Parameters, optimizer state and counts (acme's Saveable); a
+    checkpoint of an uninitialised shard holds no parameters. An A2C round
+    in progress is not kept: its workers push again."""
+    with self._lock:
+      return {'indices': list(self._indices),
+              'parameters': [p.copy() for p in self._parameters],
+              'optimizer': self._optimizer.save(), 'version': self.version,
+              'applied': self.applied, 'dropped': self.dropped,
+              'ready': self._ready.is_set()}
+
+  def restore(self, state: Mapping[str, Any]) -> None:
+    """Takes a `save()`d state; restored parameters count as the shard's
+    initialisation (learners' `initialize` calls then change nothing)."""
+    with self._lock:
+      self._indices = [int(i) for i in state['indices']]
+      self._parameters = [np.array(p, np.float32)
+                          for p in state['parameters']]
+      self._optimizer.restore(state['optimizer'])
+      self.version = int(state['version'])
+      self.applied = int(state['applied'])
+      self.dropped = int(state['dropped'])
+      self._pending = []
+      if state['ready']:
+        self._ready.set()
 
   def stats(self) -> Dict[str, int]:
     with self._lock:

@@ -107,6 +107,9 @@ class DQNConfig:
   eval_period_seconds: float = 2.0
   eval_episodes: int = 16
   log_period_seconds: float = 2.0
+  # Seconds between checkpoints of the learner, counter, replay and
+  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  checkpoint_period_seconds: float = 60.0
   # Seconds between the variable server's pulls from the learner.
   variable_refresh_seconds: float = 0.1
 
@@ -122,7 +125,8 @@ class DQNConfig:
     config_checks.positive(self, (
         'priority_epsilon', 'huber_delta', 'learning_rate', 'adam_epsilon',
         'rmsprop_epsilon', 'max_gradient_norm', 'eval_period_seconds',
-        'log_period_seconds', 'variable_refresh_seconds'))
+        'log_period_seconds', 'checkpoint_period_seconds',
+        'variable_refresh_seconds'))
     config_checks.decay(self, 'rmsprop_decay')
     if self.samples_per_insert < 0:
       raise ValueError(f'{type(self).__name__}.samples_per_insert='

@@ -73,11 +73,10 @@ class GorilaLearner(learner_lib.DQNLearner):
     _, probability, table_size = replay_samples.sample_info(sample)
     gradients, metrics, priority = self._gradients(sample.data, probability,
                                                    table_size)
-    self.num_steps += 1
+    num_steps = self._count_step()
     config = self._config
-    refresh_target = self.num_steps % config.target_update_period == 0
-    pull = refresh_target or (
-        self.num_steps % config.parameter_pull_period == 0)
+    refresh_target = num_steps % config.target_update_period == 0
+    pull = refresh_target or num_steps % config.parameter_pull_period == 0
     applied, pulled = self._parameters.push(
         [g.numpy() for g in gradients], self._versions, pull=pull)
     self.pushed += 1

@@ -130,11 +130,14 @@ class DQNLearner(acme.core.Learner):
     self._priority_writer = priority_writer
     self._steps = StepCounter(counter, config.batch_size)
     self._logger = logger
-    self._optimizer = optimizers.make_sonnet_optimizer(config)
     # Slots made now, not inside the first step: a tf.function that creates
-    # variables is traced twice (R2D2's step: 4.3 s of start-up -> 2.1 s).
-    self._optimizer._initialize(network.trainable_variables)  # pylint: disable=protected-access
-    self.num_steps = 0
+    # variables is traced twice (R2D2's step: 4.3 s of start-up -> 2.1 s),
+    # and a checkpoint restored before the first step must find them.
+    self._optimizer = optimizers.make_sonnet_optimizer(
+        config, network.trainable_variables)
+    # A variable, so that checkpoints keep it (target updates count on it).
+    self._num_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                  name='num_steps')
     self._start = None  # Rates count from the first batch.
     self.update_target()
 
@@ -153,6 +156,15 @@ class DQNLearner(acme.core.Learner):
                               self._target_network.variables):
       target.assign(source)
 
+  @property
+  def num_steps(self) -> int:
+    """Updates so far, over the whole run (restored with the state)."""
+    return int(self._num_steps.numpy())
+
+  def _count_step(self) -> int:
+    """Counts one update; returns the count after it."""
+    return int(self._num_steps.assign_add(1).numpy())
+
   def update_target(self) -> None:
     """Copies the online network's variables into the target network."""
     self._copy_to_target()
@@ -161,8 +173,7 @@ class DQNLearner(acme.core.Learner):
     """One update on a ReplaySample; returns metrics and new priorities."""
     _, probability, table_size = replay_samples.sample_info(sample)
     metrics, priority = self._step(sample.data, probability, table_size)
-    self.num_steps += 1
-    if self.num_steps % self._config.target_update_period == 0:
+    if self._count_step() % self._config.target_update_period == 0:
       self.update_target()
     return {k: float(v) for k, v in metrics.items()}, priority.numpy()
 
@@ -189,6 +200,13 @@ class DQNLearner(acme.core.Learner):
   def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:
     """The online network's weights for each name asked."""
     return [weights.get_weights(self._network) for _ in names]
+
+  @property
+  def state(self) -> Dict[str, Any]:
+    """What a checkpoint keeps (acme's TFSaveable): both networks, the
+    optimizer with its slots, the update count."""
+    return {'network': self._network, 'target_network': self._target_network,
+            'optimizer': self._optimizer, 'num_steps': self._num_steps}
 
   def save(self) -> Dict[str, List[np.ndarray]]:
     return {'network': weights.get_weights(self._network),

@@ -44,6 +44,9 @@ class ESConfig:
   eval_period_seconds: float = 2.0
   eval_episodes: int = 16
   log_period_seconds: float = 2.0
+  # Seconds between checkpoints of the learner, counter, replay and
+  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  checkpoint_period_seconds: float = 60.0
 
   def __post_init__(self):
     config_checks.positive_ints(self, (
@@ -51,7 +54,7 @@ class ESConfig:
         'max_episode_steps', 'eval_episodes'))
     config_checks.positive(self, (
         'sigma', 'learning_rate', 'adam_epsilon', 'eval_period_seconds',
-        'log_period_seconds'))
+        'log_period_seconds', 'checkpoint_period_seconds'))
     config_checks.unit_interval(self, ('adam_beta1', 'adam_beta2'))
     config_checks.non_negative(self, ('weight_decay',))
     config_checks.layer_sizes(self, 'hidden_sizes')

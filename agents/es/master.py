@@ -8,7 +8,7 @@ pairs (scalars) and the statistics it gathered, then steps Adam on the
 centered-rank ES gradient with weight decay and moves to the next version.
 """
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -105,6 +105,21 @@ class ESMaster(parameter_server.ParameterShard):
     self._optimizer.apply([-gradient + self._config.weight_decay * theta],
                           self._parameters)
     self._advance()
+
+  def save(self) -> Dict[str, Any]:
+    """The shard's state and the observation statistics; the reports of an
+    iteration in progress are dropped (their workers evaluate it again)."""
+    with self._lock:
+      statistics = self._statistics.as_array()
+    return {**super().save(), 'observation_statistics': statistics}
+
+  def restore(self, state: Mapping[str, Any]) -> None:
+    super().restore(state)
+    with self._lock:
+      self._reports = []
+      statistics = policy_lib.ObservationStatistics(len(self._statistics.sum))
+      statistics.merge(np.asarray(state['observation_statistics']))
+      self._statistics = statistics
 
   def stats(self) -> Any:
     stats = super().stats()

@@ -86,6 +86,9 @@ class IMPALAConfig:
   eval_greedy: bool = False
   # Seconds between log lines of a node.
   log_period_seconds: float = 2.0
+  # Seconds between checkpoints of the learner, counter, replay and
+  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  checkpoint_period_seconds: float = 60.0
   # Seconds between the variable server's pulls from the learner.
   variable_refresh_seconds: float = 0.05
 
@@ -106,4 +109,5 @@ class IMPALAConfig:
     config_checks.positive(self, (
         'learning_rate', 'max_gradient_norm', 'clip_rho_threshold',
         'clip_pg_rho_threshold', 'eval_period_seconds', 'log_period_seconds',
+        'checkpoint_period_seconds',
         'variable_refresh_seconds', 'rmsprop_epsilon', 'adam_epsilon'))

@@ -38,9 +38,14 @@ class IMPALALearner(acme.core.Learner):
     self._config = config
     self._counter = counter
     self._logger = logger
-    self._optimizer = optimizers.make_sonnet_optimizer(config)
+    # Slots made now, so that a checkpoint restored before the first step
+    # finds them (and the step is traced once).
+    self._optimizer = optimizers.make_sonnet_optimizer(
+        config, network.trainable_variables)
     self._frames_per_step = config.batch_size * config.unroll_length
-    self.num_steps = 0
+    # A variable, so that checkpoints keep it.
+    self._num_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                  name='num_steps')
     self._start = None  # Rates count from the first batch, not start-up.
 
   def _loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
@@ -75,8 +80,20 @@ class IMPALALearner(acme.core.Learner):
   def learn_from(self, data: Dict[str, Any]) -> Dict[str, float]:
     """One update on `data` [B, ...]; returns the loss terms before it."""
     metrics = {k: float(v) for k, v in self._step(data).items()}
-    self.num_steps += 1
+    self._num_steps.assign_add(1)
     return metrics
+
+  @property
+  def num_steps(self) -> int:
+    """Updates so far, over the whole run (restored with the state)."""
+    return int(self._num_steps.numpy())
+
+  @property
+  def state(self) -> Dict[str, Any]:
+    """What a checkpoint keeps (acme's TFSaveable): the network, the
+    optimizer with its slots, the update count."""
+    return {'network': self._network, 'optimizer': self._optimizer,
+            'num_steps': self._num_steps}
 
   def step(self) -> None:
     """One update on the next batch from the queue."""
@@ -89,9 +106,10 @@ class IMPALALearner(acme.core.Learner):
                               learner_frames=self._frames_per_step)
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)
-      metrics.update(learner_steps=self.num_steps,
-                     learner_steps_per_s=self.num_steps / elapsed,
-                     learner_frames_per_s=(self.num_steps *
+      num_steps = self.num_steps
+      metrics.update(learner_steps=num_steps,
+                     learner_steps_per_s=num_steps / elapsed,
+                     learner_frames_per_s=(num_steps *
                                            self._frames_per_step / elapsed))
       self._logger.write(metrics)
 

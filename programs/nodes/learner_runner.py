@@ -1,12 +1,20 @@
 """The `learner` node: serves an agent's learner and steps it in a daemon
-thread until the program stops."""
+thread until the program stops; with a checkpoint schedule it restores the
+learner's newest checkpoint at start and saves one every period and at the
+stop."""
 
 import threading
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import launchpad as lp
 
+from programs.nodes import checkpoints
 from programs.nodes import lifecycle
+
+# At the stop, how long the final save waits for a step in progress to end.
+# A step blocked reading an empty queue never ends; its update has not begun,
+# so the save goes ahead without it.
+FINAL_SAVE_WAIT_SECONDS = 2.0
 
 # make_learner(**handles) -> an acme.core.Learner (step, get_variables),
 # built in the learner's process from the dereferenced, stoppable handles.
@@ -22,9 +30,21 @@ class LearnerRunner:
   """
 
   @lifecycle.guarded
-  def __init__(self, make_learner: LearnerFactory, **handles: Any):
+  def __init__(self, make_learner: LearnerFactory,
+               checkpoint: Optional[checkpoints.Schedule] = None,
+               **handles: Any):
     self._learner = make_learner(
         **{k: lifecycle.stoppable(v) for k, v in handles.items()})
+    self._lock = threading.Lock()  # A save never sees half a step.
+    self._checkpointer = None
+    if checkpoint is not None:
+      self._checkpointer = checkpoints.Checkpointer(
+          'learner', checkpoint, checkpoints.TFState(self._learner.state),
+          describe=lambda: {'learner_steps': self._learner.num_steps})
+      restored = self._checkpointer.restore()
+      if restored:
+        print(f'[learner] resumed from {restored["path"]}: learner step '
+              f'{self._learner.num_steps}', flush=True)
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     return self._learner.get_variables(names)
@@ -40,7 +60,10 @@ class LearnerRunner:
     def train() -> None:
       try:
         while not stop.is_set():
-          self._learner.step()
+          with self._lock:
+            self._learner.step()
+            if self._checkpointer is not None:
+              self._checkpointer.maybe_save()
       except lifecycle.Stopped:
         pass
       except Exception as e:  # pylint: disable=broad-except
@@ -50,11 +73,23 @@ class LearnerRunner:
     while not stop.wait(lifecycle.POLL_SECONDS):
       if failure:  # Raised here, the node fails and the launch with it.
         raise RuntimeError('The learner failed.') from failure[0]
+    if self._checkpointer is not None:
+      locked = self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS)
+      try:
+        path = self._checkpointer.save()
+      finally:
+        if locked:
+          self._lock.release()
+      print(f'[learner] checkpoint at learner step '
+            f'{self._learner.num_steps}: {path}', flush=True)
 
 
 def build_learner(make_learner: LearnerFactory,
+                  checkpoint: Optional[checkpoints.Schedule] = None,
                   **handles: Any) -> lp.CourierNode:
   """A learner node: `make_learner(**handles)` (replay, counter, shards...)
-  built in its process, served (get_variables, step) and stepped."""
+  built in its process, served (get_variables, step) and stepped; with
+  `checkpoint`, its `state` (acme's TFSaveable) is restored and saved."""
   return lifecycle.BoundedCourierNode(LearnerRunner,
-                                      make_learner=make_learner, **handles)
+                                      make_learner=make_learner,
+                                      checkpoint=checkpoint, **handles)

@@ -1,8 +1,10 @@
 """How a node lives and ends.
 
   guarded             wraps a node's `__init__` / `run`: a failure is written
-                      for the launcher and stops the whole program; after
-                      `run`, the process exit is bounded (exit watchdog).
+                      for the launcher and stops the whole program (in a
+                      restartable node process it only ends the process);
+                      after `run`, the process exit is bounded (exit
+                      watchdog).
   Stopped             the one event "the program stopped while this node
                       waited on another"; `guarded` treats it as a clean end.
   StoppableClient     the one Courier client every node uses to call another:
@@ -16,6 +18,7 @@ from concurrent import futures
 import faulthandler
 import functools
 import os
+import sys
 import traceback
 from typing import Any, Callable, Optional
 
@@ -33,6 +36,9 @@ EXIT_SECONDS = 5.0
 # The launcher sets this; a failing node appends its traceback there so the
 # launch can exit non-zero (Launchpad ignores node exit codes in local_mp).
 FAILURE_FILE_ENV = 'DISTRL_FAILURE_FILE'
+# Set in a node process that launch/supervise.py restarts when it dies
+# (local_mp actors, evaluators, workers).
+RESTARTABLE_ENV = 'DISTRL_RESTARTABLE'
 
 
 class Stopped(Exception):
@@ -48,12 +54,26 @@ def report_failure(node: Any) -> None:
   lp.stop()
 
 
+def _stopping() -> bool:
+  """True once the program is stopping (False outside a launched node)."""
+  try:
+    return lp.stop_event().is_set()
+  except RuntimeError:  # No worker manager: not in a launched node.
+    return False
+
+
 def guarded(method: Callable[..., None]) -> Callable[..., None]:
   """Wraps a node's `__init__` or `run`: a failure stops the whole program;
   after `run` the process exit is bounded by EXIT_SECONDS.
 
   Launchpad 0.5.2's local_mp launcher does not notice a node that crashed,
   so without this a dead learner would leave actors waiting until the budget.
+
+  In a restartable node process (RESTARTABLE_ENV set by launch/supervise.py)
+  a failure only ends the process with an error (and its traceback): its
+  supervisor starts it again, and reports it to the launcher once its
+  restarts are used up. A failure after the stop began is reported as
+  above, since nothing restarts then.
   """
 
   @functools.wraps(method)
@@ -63,7 +83,14 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
     except Stopped:
       pass  # A call abandoned at the stop: a clean end, not a failure.
     except BaseException:
-      report_failure(self)
+      if os.environ.get(RESTARTABLE_ENV) and not _stopping():
+        # The traceback follows once the exception ends the process (Python
+        # prints it; for colocated threads Launchpad's WorkerManager does).
+        print(f'{type(self).__name__}.{method.__name__} failed with '
+              f'{type(sys.exc_info()[1]).__name__}; the process ends and '
+              'its supervisor restarts it.', file=sys.stderr, flush=True)
+      else:
+        report_failure(self)
       raise
     finally:
       if method.__name__ == 'run' and _in_own_process():

@@ -2,7 +2,8 @@
 scalars, at most once per period.
 
 Files (under `logdir`, when given):
-  <label>.csv                       one row per write, `walltime_s` first
+  <label>.csv                       one row per write, `walltime_s` first;
+                                    a resumed run appends
   tensorboard/<label>/events.*      the same numbers as scalars
 `walltime_s` counts from the launch, so every node's rows share one clock and
 "time to threshold" reads straight off evaluator.csv.
@@ -72,20 +73,30 @@ class NodeLogger:
     path = os.path.join(self._logdir, f'{self._label}.csv')
     if self._csv_writer is None or set(row) - set(self._csv_writer.fieldnames):
       # First row, or a column that earlier rows lacked (e.g. a return once
-      # the first episode ends): rewrite the file with the wider header.
-      rows = []
-      fieldnames = list(row)
+      # the first episode ends): rewrite the file with the wider header,
+      # keeping the rows already there (this node's, or those of the run this
+      # one resumes: a resumed run appends to its logs).
+      rows, old_fieldnames = [], []
       if self._csv_writer is not None:
         self._csv_file.close()
+      if os.path.exists(path):
         with open(path, newline='') as f:
-          rows = list(csv.DictReader(f))
-        fieldnames = list(self._csv_writer.fieldnames) + [
-            k for k in row if k not in self._csv_writer.fieldnames]
-      self._csv_file = open(path, 'w', newline='')
+          reader = csv.DictReader(f)
+          rows = list(reader)
+          old_fieldnames = list(reader.fieldnames or [])
+      fieldnames = old_fieldnames + [k for k in row
+                                     if k not in old_fieldnames]
+      if fieldnames != old_fieldnames:
+        # Written aside and renamed over: a kill mid-rewrite loses nothing.
+        temporary = f'{path}.tmp-{os.getpid()}'
+        with open(temporary, 'w', newline='') as f:
+          writer = csv.DictWriter(f, fieldnames=fieldnames, restval='')
+          writer.writeheader()
+          writer.writerows(rows)
+        os.replace(temporary, path)
+      self._csv_file = open(path, 'a', newline='')
       self._csv_writer = csv.DictWriter(self._csv_file, fieldnames=fieldnames,
                                         restval='')
-      self._csv_writer.writeheader()
-      self._csv_writer.writerows(rows)
     self._csv_writer.writerow(row)
     self._csv_file.flush()
 
