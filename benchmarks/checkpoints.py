@@ -95,7 +95,7 @@ def table_cost(items):
   import reverb  # pylint: disable=g-import-not-at-top
   from agents.dqn import config as dqn_config  # pylint: disable=g-import-not-at-top
   from agents.dqn import transitions  # pylint: disable=g-import-not-at-top
-  config = dqn_config.ApexConfig(replay_size=items, min_replay_size=1,
+  config = dqn_config.ApexConfig(replay_size=items, min_replay_size=64,
                                  samples_per_insert=0.0)
   directory = tempfile.mkdtemp(prefix='bench_reverb_')
   server = reverb.Server([transitions.replay_table((4,), config)],

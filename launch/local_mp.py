@@ -104,7 +104,9 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
 
   manager = worker_manager.WorkerManager()
   # A node (or supervisor) whose launcher dies (SIGKILL, a closed terminal)
-  # gets SIGTERM and stops, instead of running on as an orphan.
+  # gets SIGTERM and stops, instead of running on as an orphan. The relay
+  # threads start after every fork: a preexec_fn is safe only while the
+  # forking process has no other threads.
   preexec_fn = supervise.die_with_parent_fn()
   relays: List[threading.Thread] = []
   for i, (command, restart) in enumerate(commands):
@@ -118,10 +120,10 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
                            stdout=write_fd, stderr=write_fd,
                            stdin=open(os.devnull), preexec_fn=preexec_fn)
     os.close(write_fd)
-    relay = threading.Thread(
+    relays.append(threading.Thread(
         target=_relay, args=(read_fd, command.title,
                              _COLOURS[i % len(_COLOURS)]),
-        name=f'relay-{command.title}', daemon=True)
+        name=f'relay-{command.title}', daemon=True))
+  for relay in relays:
     relay.start()
-    relays.append(relay)
   return manager, relays

@@ -198,11 +198,15 @@ class ParameterShard:
     checkpoint of an uninitialised shard holds no parameters. An A2C round
     in progress is not kept: its workers push again."""
     with self._lock:
-      return {'indices': list(self._indices),
-              'parameters': [p.copy() for p in self._parameters],
-              'optimizer': self._optimizer.save(), 'version': self.version,
-              'applied': self.applied, 'dropped': self.dropped,
-              'ready': self._ready.is_set()}
+      return self._state()
+
+  def _state(self) -> Dict[str, Any]:
+    """`save()`'s state; the caller holds the lock."""
+    return {'indices': list(self._indices),
+            'parameters': [p.copy() for p in self._parameters],
+            'optimizer': self._optimizer.save(), 'version': self.version,
+            'applied': self.applied, 'dropped': self.dropped,
+            'ready': self._ready.is_set()}
 
   def restore(self, state: Mapping[str, Any]) -> None:
     """Takes a `save()`d state; restored parameters count as the shard's

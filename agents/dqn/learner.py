@@ -139,6 +139,7 @@ class DQNLearner(acme.core.Learner):
     self._num_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
                                   name='num_steps')
     self._start = None  # Rates count from the first batch.
+    self._start_steps = 0
     self.update_target()
 
   # No autograph: the step has no tensor-dependent Python control flow,
@@ -182,14 +183,17 @@ class DQNLearner(acme.core.Learner):
     sample = next(self._iterator)
     if self._start is None:
       self._start = time.time()
+      self._start_steps = self.num_steps  # Restored ones are not this run's.
     metrics, priority = self.learn_from(sample)
     if self._priority_writer is not None:
       self._priority_writer.write(replay_samples.sample_info(sample)[0], priority)
     self._steps.add()
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)
-      metrics.update(learner_steps=self.num_steps,
-                     learner_steps_per_s=self.num_steps / elapsed,
+      num_steps = self.num_steps
+      metrics.update(learner_steps=num_steps,
+                     learner_steps_per_s=(num_steps - self._start_steps) /
+                     elapsed,
                      **self._extra_metrics())
       self._logger.write(metrics)
 

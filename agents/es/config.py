@@ -44,8 +44,9 @@ class ESConfig:
   eval_period_seconds: float = 2.0
   eval_episodes: int = 16
   log_period_seconds: float = 2.0
-  # Seconds between checkpoints of the learner, counter, replay and
-  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  # Seconds between checkpoints of the program's stateful nodes (those of
+  # learner, counter, replay, parameter servers it has) under
+  # <logdir>/checkpoints; each also saves at the stop.
   checkpoint_period_seconds: float = 60.0
 
   def __post_init__(self):

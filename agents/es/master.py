@@ -109,9 +109,9 @@ class ESMaster(parameter_server.ParameterShard):
   def save(self) -> Dict[str, Any]:
     """The shard's state and the observation statistics; the reports of an
     iteration in progress are dropped (their workers evaluate it again)."""
-    with self._lock:
-      statistics = self._statistics.as_array()
-    return {**super().save(), 'observation_statistics': statistics}
+    with self._lock:  # theta and statistics of the same iteration.
+      return {**self._state(),
+              'observation_statistics': self._statistics.as_array()}
 
   def restore(self, state: Mapping[str, Any]) -> None:
     super().restore(state)

@@ -86,8 +86,9 @@ class IMPALAConfig:
   eval_greedy: bool = False
   # Seconds between log lines of a node.
   log_period_seconds: float = 2.0
-  # Seconds between checkpoints of the learner, counter, replay and
-  # parameter servers under <logdir>/checkpoints (also saved at the stop).
+  # Seconds between checkpoints of the program's stateful nodes (those of
+  # learner, counter, replay, parameter servers it has) under
+  # <logdir>/checkpoints; each also saves at the stop.
   checkpoint_period_seconds: float = 60.0
   # Seconds between the variable server's pulls from the learner.
   variable_refresh_seconds: float = 0.05

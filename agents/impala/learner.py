@@ -47,6 +47,7 @@ class IMPALALearner(acme.core.Learner):
     self._num_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
                                   name='num_steps')
     self._start = None  # Rates count from the first batch, not start-up.
+    self._start_steps = 0
 
   def _loss(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
     data = unrolls.time_major(data)
@@ -100,6 +101,7 @@ class IMPALALearner(acme.core.Learner):
     data = next(self._iterator).data
     if self._start is None:
       self._start = time.time()
+      self._start_steps = self.num_steps  # Restored ones are not this run's.
     metrics = self.learn_from(data)
     if self._counter is not None:
       self._counter.increment(learner_steps=1,
@@ -107,10 +109,11 @@ class IMPALALearner(acme.core.Learner):
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)
       num_steps = self.num_steps
+      steps = num_steps - self._start_steps
       metrics.update(learner_steps=num_steps,
-                     learner_steps_per_s=num_steps / elapsed,
-                     learner_frames_per_s=(num_steps *
-                                           self._frames_per_step / elapsed))
+                     learner_steps_per_s=steps / elapsed,
+                     learner_frames_per_s=(steps * self._frames_per_step /
+                                           elapsed))
       self._logger.write(metrics)
 
   def get_variables(self, names: Sequence[str]) -> List[List[np.ndarray]]:

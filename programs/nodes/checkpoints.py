@@ -228,6 +228,9 @@ class Checkpointer:
     self._number += 1
     prefix = f'ckpt-{self._number}'
     files = self._state.write(os.path.join(self._directory, prefix))
+    for path in files:  # On disk before latest.json names them.
+      with open(path, 'rb') as f:
+        os.fsync(f.fileno())
     info = {'number': self._number, 'prefix': prefix,
             'saved_at': time.time(), **self._describe(),
             'files': {os.path.basename(f): _sha256(f) for f in files}}
@@ -238,11 +241,29 @@ class Checkpointer:
     return os.path.join(self._directory, prefix)
 
   def _delete_before(self, number: int) -> None:
+    """Deletes the files of saves numbered below `number`."""
     for path in glob.glob(os.path.join(self._directory, 'ckpt-*')):
       name = os.path.basename(path)
       try:
         saved = int(name.split('-', 1)[1].split('.', 1)[0])
       except ValueError:
         continue
-      if saved < number:
+      if saved < number and os.path.isfile(path):
         os.remove(path)
+
+
+def start(label: str, schedule_: Schedule, state: Any,
+          describe: Callable[[], Dict[str, Any]],
+          summary: Callable[[], str]) -> Checkpointer:
+  """A node's Checkpointer, after restoring the node's newest save, which is
+  said on the terminal: `[label] resumed from PATH: <summary()>`.
+
+  Raises:
+    CheckpointError: the save is damaged or does not fit the state.
+  """
+  checkpointer = Checkpointer(label, schedule_, state, describe=describe)
+  restored = checkpointer.restore()
+  if restored:
+    print(f'[{label}] resumed from {restored["path"]}: {summary()}',
+          flush=True)
+  return checkpointer

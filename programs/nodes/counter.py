@@ -41,13 +41,11 @@ class CounterNode(counting.Counter):
     self._start_time = start_time
     self._checkpointer = None
     if checkpoint is not None:
-      self._checkpointer = checkpoints.Checkpointer(
+      self._checkpointer = checkpoints.start(
           CHECKPOINT_LABEL, checkpoint, checkpoints.PythonState(self),
           describe=lambda: {'elapsed_seconds': self._elapsed(),
-                            **self.get_counts()})
-      if self._checkpointer.restore():
-        print(f'[counter] resumed at {self._elapsed():.1f} s of the run; '
-              f'counts {self.get_counts()}', flush=True)
+                            **self.get_counts()},
+          summary=lambda: f'counts {self.get_counts()}')
 
   def _elapsed(self) -> float:
     return time.time() - self._start_time

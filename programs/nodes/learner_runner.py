@@ -11,10 +11,11 @@ import launchpad as lp
 from programs.nodes import checkpoints
 from programs.nodes import lifecycle
 
-# At the stop, how long the final save waits for a step in progress to end.
-# A step blocked reading an empty queue never ends; its update has not begun,
-# so the save goes ahead without it.
-FINAL_SAVE_WAIT_SECONDS = 2.0
+# At the stop, how long the final save waits for a step in progress to end
+# (within Launchpad's 10 s termination notice). A step blocked reading an
+# empty queue may never end: then no final save is made (it could mix two
+# steps if data came in during it) and the last periodic one stands.
+FINAL_SAVE_WAIT_SECONDS = 4.0
 
 # make_learner(**handles) -> an acme.core.Learner (step, get_variables),
 # built in the learner's process from the dereferenced, stoppable handles.
@@ -38,13 +39,10 @@ class LearnerRunner:
     self._lock = threading.Lock()  # A save never sees half a step.
     self._checkpointer = None
     if checkpoint is not None:
-      self._checkpointer = checkpoints.Checkpointer(
+      self._checkpointer = checkpoints.start(
           'learner', checkpoint, checkpoints.TFState(self._learner.state),
-          describe=lambda: {'learner_steps': self._learner.num_steps})
-      restored = self._checkpointer.restore()
-      if restored:
-        print(f'[learner] resumed from {restored["path"]}: learner step '
-              f'{self._learner.num_steps}', flush=True)
+          describe=lambda: {'learner_steps': self._learner.num_steps},
+          summary=lambda: f'learner step {self._learner.num_steps}')
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     return self._learner.get_variables(names)
@@ -59,8 +57,10 @@ class LearnerRunner:
 
     def train() -> None:
       try:
-        while not stop.is_set():
-          with self._lock:
+        while True:
+          with self._lock:  # Steps and saves, one at a time.
+            if stop.is_set():
+              return  # No step after the final save.
             self._learner.step()
             if self._checkpointer is not None:
               self._checkpointer.maybe_save()
@@ -73,15 +73,22 @@ class LearnerRunner:
     while not stop.wait(lifecycle.POLL_SECONDS):
       if failure:  # Raised here, the node fails and the launch with it.
         raise RuntimeError('The learner failed.') from failure[0]
+    if failure:  # Failed as the stop came: no final save of that state.
+      raise RuntimeError('The learner failed.') from failure[0]
     if self._checkpointer is not None:
-      locked = self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS)
-      try:
-        path = self._checkpointer.save()
-      finally:
-        if locked:
-          self._lock.release()
+      self._final_save()
+
+  def _final_save(self) -> None:
+    if not self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS):
+      print('[learner] still in a step at the stop (waiting for data): the '
+            'last periodic checkpoint stands.', flush=True)
+      return
+    try:
+      path = self._checkpointer.save()
       print(f'[learner] checkpoint at learner step '
             f'{self._learner.num_steps}: {path}', flush=True)
+    finally:
+      self._lock.release()
 
 
 def build_learner(make_learner: LearnerFactory,

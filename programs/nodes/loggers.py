@@ -79,14 +79,20 @@ class NodeLogger:
       rows, old_fieldnames = [], []
       if self._csv_writer is not None:
         self._csv_file.close()
+      complete = True
       if os.path.exists(path):
         with open(path, newline='') as f:
-          reader = csv.DictReader(f)
-          rows = list(reader)
-          old_fieldnames = list(reader.fieldnames or [])
+          text = f.read()
+        # A process killed mid-row leaves half a line: dropped.
+        complete = not text or text.endswith('\n')
+        if not complete:
+          text = text[:text.rfind('\n') + 1]
+        reader = csv.DictReader(text.splitlines())
+        rows = list(reader)
+        old_fieldnames = list(reader.fieldnames or [])
       fieldnames = old_fieldnames + [k for k in row
                                      if k not in old_fieldnames]
-      if fieldnames != old_fieldnames:
+      if fieldnames != old_fieldnames or not complete:
         # Written aside and renamed over: a kill mid-rewrite loses nothing.
         temporary = f'{path}.tmp-{os.getpid()}'
         with open(temporary, 'w', newline='') as f:

@@ -36,13 +36,10 @@ class _ShardNode:
     """Restores the newest save of `label`, and saves from now on."""
     if schedule is None:
       return
-    self._checkpointer = checkpoints.Checkpointer(
+    self._checkpointer = checkpoints.start(
         label, schedule, checkpoints.PythonState(self),
-        describe=lambda: {'version': self.version})
-    restored = self._checkpointer.restore()
-    if restored:
-      print(f'[{label}] resumed from {restored["path"]}: version '
-            f'{self.version}', flush=True)
+        describe=lambda: {'version': self.version},
+        summary=lambda: f'version {self.version}')
 
   def on_update(self) -> None:
     if self._counter is not None:

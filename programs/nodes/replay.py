@@ -13,7 +13,7 @@ mid-checkpoint leaves the one before in force. The IMPALA queue is a plain
 
 import glob
 import os
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import launchpad as lp
 
@@ -86,7 +86,7 @@ def __getattr__(name: str) -> Any:
   raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
-def complete_checkpoints(directory: str) -> list:
+def complete_checkpoints(directory: str) -> List[str]:
   """Reverb's complete checkpoints in `directory`, oldest first."""
   done = glob.glob(os.path.join(directory, '*', _DONE))
   return sorted(os.path.dirname(path) for path in done)
@@ -97,5 +97,5 @@ def build_replay(tables_fn: Callable[[], Sequence[Any]],
                  label: str = 'replay') -> Any:
   """A replay node serving `tables_fn()`; with `checkpoint`, its tables are
   restored from and saved to checkpoints/<label>."""
-  return __getattr__('ReplayNode')(tables_fn, checkpoint=checkpoint,
-                                   label=label)
+  node_class = globals().get('ReplayNode') or __getattr__('ReplayNode')
+  return node_class(tables_fn, checkpoint=checkpoint, label=label)

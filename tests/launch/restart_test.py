@@ -295,11 +295,11 @@ FIRST_STEP = f'[{VICTIM}] [actor] first environment step'
 # Learner updates consume the actors' unrolls (32 x 20 steps each), so with
 # one actor dead they come at about half the rate. The learner's first
 # update (it traces its step meanwhile) came about when the replacement's
-# first step did, so 300 updates leave it ~25 s of margin: on 2 cores at
+# first step did, so 300 updates left it ~25 s of margin: on 2 cores at
 # load ~3, actors stepped 25 s after launch, the replacement 9 s after the
 # kill, the learner 1 s after that, 300 updates 25 s later (64 s in all;
-# 111 s at load ~7).
-MAX_LEARNER_STEPS = 300
+# 111 s at load ~7). 500 updates double that margin for slower machines.
+MAX_LEARNER_STEPS = 500
 
 
 @pytest.mark.launch

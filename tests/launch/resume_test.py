@@ -5,6 +5,8 @@ and CSV logs that a resumed run appends to."""
 import csv
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 from absl.testing import absltest
@@ -12,6 +14,7 @@ from absl.testing import absltest
 from launch import resume
 from programs.nodes import checkpoints
 from programs.nodes import loggers
+from tests import helpers
 
 RECORD = {'program': 'dqn', 'environment': 'catch',
           'hparams': {'learning_rate': 0.001, 'hidden_sizes': (16, 16),
@@ -104,6 +107,22 @@ class PlanTest(absltest.TestCase):
     self.assertLen(os.listdir(self.parent), 2)
 
 
+class CommandLineTest(absltest.TestCase):
+
+  def test_launch_refuses_another_runs_logdir_before_starting(self):
+    logdir = tempfile.mkdtemp(prefix='resume_cli_test_')
+    self.addCleanup(shutil.rmtree, logdir, ignore_errors=True)
+    resume.plan(logdir, RECORD, fresh=False)  # A DQN run's logdir.
+    result = subprocess.run(
+        [sys.executable, '-m', 'launch', '--program=impala', '--env=catch',
+         '--max_seconds=5', f'--logdir={logdir}'], cwd=helpers.REPO,
+        capture_output=True, text=True, timeout=120)
+    self.assertEqual(result.returncode, 2, result.stderr[-2000:])
+    self.assertIn("holds a checkpoint of another run: program 'dqn'",
+                  result.stderr)
+    self.assertNotIn('[launch] impala on catch', result.stdout)
+
+
 class AppendTest(absltest.TestCase):
 
   def test_a_resumed_logger_appends_and_widens(self):
@@ -124,6 +143,20 @@ class AppendTest(absltest.TestCase):
       rows = list(csv.DictReader(f))
     self.assertEqual([r['loss'] for r in rows], ['1.0', '2.0', '3.0', '4.0'])
     self.assertEqual([r['episode_return'] for r in rows], ['', '', '', '1.0'])
+
+  def test_half_a_row_left_by_a_kill_is_dropped(self):
+    logdir = tempfile.mkdtemp(prefix='append_test_')
+    self.addCleanup(shutil.rmtree, logdir, ignore_errors=True)
+    with open(os.path.join(logdir, 'actor.csv'), 'w') as f:
+      f.write('walltime_s,loss\n1.0,0.5\n2.0,0.')  # Killed mid-row.
+    logger = loggers.NodeLogger('actor', logdir, 0.0, 0.0,
+                                print_fn=lambda line: None)
+    logger._write_summaries = lambda row: None  # pylint: disable=protected-access
+    logger.write({'loss': 0.25})
+    logger.close()
+    with open(os.path.join(logdir, 'actor.csv')) as f:
+      rows = list(csv.DictReader(f))
+    self.assertEqual([r['loss'] for r in rows], ['0.5', '0.25'])
 
 
 if __name__ == '__main__':
