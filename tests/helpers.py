@@ -34,6 +34,20 @@ def session_pids(session_id: int) -> List[int]:
   return pids
 
 
+def kill_session(process: subprocess.Popen) -> List[int]:
+  """SIGKILL to every live process of `process`'s session (it leads one);
+  waits for `process`. Returns the pids killed."""
+  killed = session_pids(process.pid)
+  for pid in killed:
+    try:
+      os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+      pass
+  if process.poll() is None:
+    process.wait(timeout=10)
+  return killed
+
+
 class Launch:
   """`with Launch(['--env=catch', ...]) as launch: launch.wait(60)`."""
 
@@ -98,14 +112,7 @@ class Launch:
 
   def __exit__(self, *exc) -> None:
     # Kill by id only what this launch started, on every exit path.
-    self.killed = session_pids(self.pid)
-    for pid in self.killed:
-      try:
-        os.kill(pid, signal.SIGKILL)
-      except ProcessLookupError:
-        pass
-    if self.process.poll() is None:
-      self.process.wait(timeout=10)
+    self.killed = kill_session(self.process)
     self._final_output = self.output()
     self._log.close()
     os.unlink(self._log.name)

@@ -122,13 +122,7 @@ class Supervised:
     return _read(path) if os.path.exists(path) else ''
 
   def __exit__(self, *exc) -> None:
-    for pid in helpers.session_pids(self.process.pid):
-      try:
-        os.kill(pid, signal.SIGKILL)
-      except ProcessLookupError:
-        pass
-    if self.process.poll() is None:
-      self.process.wait(timeout=10)
+    helpers.kill_session(self.process)
     shutil.rmtree(self._files, ignore_errors=True)
 
 

@@ -47,16 +47,6 @@ def _replay_checkpointed(logdir):
       for d in os.listdir(directory))
 
 
-def _kill_everything(launch):
-  """SIGKILL to every process of the launch at once: a machine lost."""
-  for pid in helpers.session_pids(launch.pid):
-    try:
-      os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-      pass
-  launch.process.wait(timeout=10)
-
-
 class ResumeTest(absltest.TestCase):
 
   def setUp(self):
@@ -81,7 +71,8 @@ class ResumeTest(absltest.TestCase):
           _replay_checkpointed(self.logdir)):
         self.assertIsNone(first.process.poll(), first.output()[-3000:])
         time.sleep(0.5)
-      _kill_everything(first)
+      # SIGKILL to every process of the launch at once: a machine lost.
+      helpers.kill_session(first.process)
     saved_steps = _learner_checkpoint_steps(self.logdir)
     self.assertGreaterEqual(saved_steps, 500, first.output()[-3000:])
     self.assertLess(saved_steps, 1200)
