@@ -180,7 +180,16 @@ class DQNLearner(acme.core.Learner):
 
   def step(self) -> None:
     """One update on the next sampled batch; writes its priorities back."""
-    sample = next(self._iterator)
+    self.step_on(self.next_batch())
+
+  def next_batch(self) -> Any:
+    """The next sampled batch (waits for the table's rate limiter)."""
+    return next(self._iterator)
+
+  def step_on(self, sample: Any) -> None:
+    """`step` on a batch of `next_batch`: update, priorities, count, log.
+    Apart, so that a runner can wait for data without holding what its
+    saves wait for."""
     if self._start is None:
       self._start = time.time()
       self._start_steps = self.num_steps  # Restored ones are not this run's.

@@ -98,7 +98,16 @@ class IMPALALearner(acme.core.Learner):
 
   def step(self) -> None:
     """One update on the next batch from the queue."""
-    data = next(self._iterator).data
+    self.step_on(self.next_batch())
+
+  def next_batch(self) -> Any:
+    """The next batch from the queue (waits for one)."""
+    return next(self._iterator)
+
+  def step_on(self, batch: Any) -> None:
+    """`step` on a batch of `next_batch`: update, count, log. Apart, so that
+    a runner can wait for data without holding what its saves wait for."""
+    data = batch.data
     if self._start is None:
       self._start = time.time()
       self._start_steps = self.num_steps  # Restored ones are not this run's.

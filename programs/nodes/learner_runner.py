@@ -11,14 +11,15 @@ import launchpad as lp
 from programs.nodes import checkpoints
 from programs.nodes import lifecycle
 
-# At the stop, how long the final save waits for a step in progress to end
-# (within Launchpad's 10 s termination notice). A step blocked reading an
-# empty queue may never end: then no final save is made (it could mix two
-# steps if data came in during it) and the last periodic one stands.
+# At the stop, how long the final save waits for an update in progress to
+# end (an update takes milliseconds; waits for data happen outside it).
 FINAL_SAVE_WAIT_SECONDS = 4.0
 
-# make_learner(**handles) -> an acme.core.Learner (step, get_variables),
-# built in the learner's process from the dereferenced, stoppable handles.
+# make_learner(**handles) -> an acme.core.Learner (step, get_variables) that
+# also splits its step in two: `next_batch()` (waits for data) and
+# `step_on(batch)` (updates, counts, logs); and has `state` and `num_steps`
+# for checkpoints. Built in the learner's process from the dereferenced,
+# stoppable handles.
 LearnerFactory = Callable[..., Any]
 
 
@@ -57,11 +58,14 @@ class LearnerRunner:
 
     def train() -> None:
       try:
-        while True:
-          with self._lock:  # Steps and saves, one at a time.
+        while not stop.is_set():
+          # The wait for data (an empty queue, the rate limiter) holds no
+          # lock: a save at the stop never waits for data that may not come.
+          batch = self._learner.next_batch()
+          with self._lock:  # Updates and saves, one at a time.
             if stop.is_set():
-              return  # No step after the final save.
-            self._learner.step()
+              return  # No update after the final save.
+            self._learner.step_on(batch)
             if self._checkpointer is not None:
               self._checkpointer.maybe_save()
       except lifecycle.Stopped:
@@ -80,8 +84,8 @@ class LearnerRunner:
 
   def _final_save(self) -> None:
     if not self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS):
-      print('[learner] still in a step at the stop (waiting for data): the '
-            'last periodic checkpoint stands.', flush=True)
+      print('[learner] an update did not end at the stop: the last periodic '
+            'checkpoint stands.', flush=True)
       return
     try:
       path = self._checkpointer.save()
