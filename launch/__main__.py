@@ -44,9 +44,13 @@ _TARGET_RETURN = flags.DEFINE_float(
     'target_return', None, 'Stop early once the mean return of the last 3 '
     'evaluator rounds reaches this (needs one of the --max_* budgets too).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Run seed.')
-_LAUNCH_TYPE = flags.DEFINE_string('launch_type', 'local_mp',
-                                   'local_mp | local_mt | test_mt.')
-_CONFIG = flags.DEFINE_string('config', None, 'JSON launch config file.')
+_LAUNCH_TYPE = flags.DEFINE_string(
+    'launch_type', 'local_mp', 'local_mp | local_mt | test_mt | multi_host '
+    '(needs a --config with a cluster section, and --host).')
+# Like --host's DISTRL_HOST: one environment for every host of a cluster.
+CONFIG_ENV = 'DISTRL_CONFIG'
+_CONFIG = flags.DEFINE_string(
+    'config', None, f'JSON launch config file (default: ${CONFIG_ENV}).')
 _LOGDIR = flags.DEFINE_string('logdir', None,
                               'CSV, TensorBoard and config.json go here.')
 _HPARAM = flags.DEFINE_multi_string('hparam', [],
@@ -59,6 +63,13 @@ _MAX_RESTARTS = flags.DEFINE_integer(
     'max_restarts', 3, 'local_mp only (threads cannot be restarted): times '
     'an actor, evaluator or worker process that died is started again '
     'before its failure stops the program; 0: never.', lower_bound=0)
+_HOST = flags.DEFINE_string(
+    'host', None, 'multi_host: which host of the config\'s cluster this '
+    'machine is (default: the DISTRL_HOST environment variable).')
+_ALLOW_PUBLIC_ADDRESS = flags.DEFINE_bool(
+    'allow_public_address', False, 'multi_host: start even if this host\'s '
+    'cluster address is not private (loopback, RFC 1918, ULA); Courier and '
+    'Reverb ports then need a firewall.')
 _ISOLATE = flags.DEFINE_bool(
     'isolate_network', True,
     'Run a local launch in a private network namespace so that its Reverb '
@@ -124,8 +135,9 @@ def _launch_config():
       raise ValueError(f'--hparam={item!r} must look like name=value.')
     name, value = item.split('=', 1)
     hparams[name.strip()] = value.strip()
-  if _CONFIG.value:
-    launch = config_lib.LaunchConfig.from_file(_CONFIG.value, **given)
+  config_path = _CONFIG.value or os.environ.get(CONFIG_ENV)
+  if config_path:
+    launch = config_lib.LaunchConfig.from_file(config_path, **given)
   else:
     defaults = {field: flags.FLAGS[name].value
                 for name, field in _FLAG_TO_FIELD.items()}
@@ -166,11 +178,22 @@ def main(argv):
   from launch import config as config_lib  # pylint: disable=g-import-not-at-top
   from launch import isolation  # pylint: disable=g-import-not-at-top
   from launch import local_mp  # pylint: disable=g-import-not-at-top
+  from launch import coordinator  # pylint: disable=g-import-not-at-top
+  from launch import multi_host  # pylint: disable=g-import-not-at-top
   from launch import resume  # pylint: disable=g-import-not-at-top
+  session = None
   try:
     launch = _launch_config()
     built = config_lib.build(launch, start_time=start_time)
-    if launch.logdir:
+    if launch.launch_type == 'multi_host':
+      session = multi_host.join(
+          launch, built, _HOST.value or os.environ.get(multi_host.HOST_ENV),
+          allow_public_address=_ALLOW_PUBLIC_ADDRESS.value,
+          fresh=_FRESH.value, now=time.time)
+      built = session.built
+      for message in session.messages:
+        print(f'[launch] {message}', flush=True)
+    elif launch.logdir:
       plan = resume.plan(launch.logdir, resume.record(built.resolved),
                          fresh=_FRESH.value)
       for message in plan.messages:
@@ -181,12 +204,19 @@ def main(argv):
   except (ValueError, TypeError, OSError) as e:
     print(f'launch: error: {e}', file=sys.stderr)
     return 2
+  except coordinator.ClusterError as e:
+    print(f'launch: the hosts did not start together: {e}', file=sys.stderr)
+    return 1
 
-  if launch.logdir:
-    with open(os.path.join(launch.logdir, 'config.json'), 'w') as f:
+  logdir = built.resolved['logdir']  # A multi_host member's: its own.
+  if logdir:
+    os.makedirs(logdir, exist_ok=True)
+    with open(os.path.join(logdir, 'config.json'), 'w') as f:
       json.dump(built.resolved, f, indent=2, default=str)
 
-  if launch.isolate_network:
+  if session is not None:
+    pass  # Other hosts must reach this one's ports: no private namespace.
+  elif launch.isolate_network:
     why_not = isolation.enter_private_network()
     if why_not:
       logging.warning('Network isolation off: %s. Reverb and Courier ports of '
@@ -211,9 +241,14 @@ def main(argv):
         f'{built.budget}', flush=True)
   failures = ''
   try:
-    if launch.launch_type == 'local_mp':
-      manager, relays = local_mp.launch(built.program, built.local_resources,
-                                        max_restarts=_MAX_RESTARTS.value)
+    if launch.launch_type in config_lib.PROCESS_LAUNCH_TYPES:
+      if session is not None:
+        manager, relays = session.start_nodes(_MAX_RESTARTS.value,
+                                              failure_file.name)
+      else:
+        manager, relays = local_mp.launch(
+            built.program, built.local_resources,
+            max_restarts=_MAX_RESTARTS.value)
       try:
         manager.wait()
       except RuntimeError:
@@ -243,8 +278,12 @@ def main(argv):
     failures = f'{e}\n'
   with open(failure_file.name) as f:
     failures += f.read()
+  _report_restarts(restarts_file.name, logdir)
+  if session is not None:  # Every host exits with the same verdict.
+    failures = session.finish(failures)
+    if session.stopped_by():
+      print(f'[launch] stopped by {session.stopped_by()}', flush=True)
   os.unlink(failure_file.name)
-  _report_restarts(restarts_file.name, launch.logdir)
   if failures:
     print(f'[launch] FAILED after {time.time() - start_time:.1f} s:\n'
           f'{failures}', file=sys.stderr, flush=True)

@@ -8,6 +8,9 @@ A launch config file is JSON with the same field names, e.g.
    "resources": {"learner": {"env": {"CUDA_VISIBLE_DEVICES": "0"}},
                  "actor": {"env": {"CUDA_VISIBLE_DEVICES": ""}}}}
 
+A multi_host launch adds "launch_type": "multi_host" and a "cluster"
+section (hosts, placement of groups on hosts, ports): launch/cluster.py.
+
 Everything is checked by `build`, before any process starts; errors name the
 field, its value and the allowed values.
 """
@@ -18,11 +21,15 @@ import typing
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from agents.common import environments
+from launch import cluster as cluster_lib
 from launch import colocation
 from programs.nodes import budget as budget_lib
+from programs.nodes import devices
 import programs
 
-LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt')
+LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt', 'multi_host')
+# Launch types whose nodes are processes started by this launcher.
+PROCESS_LAUNCH_TYPES = ('local_mp', 'multi_host')
 RESOURCE_KEYS = ('env',)
 
 
@@ -50,9 +57,11 @@ class LaunchConfig:
   # ["actor"]]: fewer TensorFlow processes, less memory and start-up; see
   # colocation.py. CLI: --colocate=replay+learner+counter,actor.
   colocate: Tuple[Tuple[str, ...], ...] = ()
-  # Per node group, for local_mp: {"env": {VAR: value}}.
+  # Per node group, for local_mp and multi_host: {"env": {VAR: value}}.
   resources: Mapping[str, Mapping[str, Any]] = dataclasses.field(
       default_factory=dict)
+  # multi_host: hosts, placement and ports (launch/cluster.py).
+  cluster: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
   @classmethod
   def from_file(cls, path: str, **overrides: Any) -> 'LaunchConfig':
@@ -79,6 +88,8 @@ class Built:
   budget: budget_lib.Budget
   local_resources: Dict[str, Any]
   resolved: Dict[str, Any]  # Everything, as written to config.json.
+  # multi_host: where each node runs (launch/cluster.py); else None.
+  assignment: Optional[cluster_lib.Assignment] = None
 
 
 def parse_value(field_type: Any, text: str) -> Any:
@@ -149,32 +160,38 @@ def build(launch: LaunchConfig,
   program = make_program(agent_config, launch.environment,
                          num_actors=launch.num_actors, budget=budget,
                          logdir=launch.logdir, start_time=start_time)
+  if launch.cluster and launch.launch_type != 'multi_host':
+    raise ValueError(f'cluster is set but launch_type='
+                     f'{launch.launch_type!r}; it applies to multi_host only.')
+  cluster = (cluster_lib.Cluster.from_section(launch.cluster)
+             if launch.launch_type == 'multi_host' else None)
   if launch.colocate:
-    if launch.launch_type != 'local_mp':
+    if launch.launch_type not in PROCESS_LAUNCH_TYPES:
       raise ValueError(f'colocate={launch.colocate} but launch_type='
                        f'{launch.launch_type!r}; colocation applies to '
-                       'local_mp only (threaded launches share one process '
-                       'already).')
+                       'local_mp and multi_host only (threaded launches '
+                       'share one process already).')
     program = colocation.colocate(
         program, [tuple(groups) for groups in launch.colocate])
+  assignment = None
+  if cluster is not None:
+    assignment = cluster_lib.assign(cluster, program.groups, launch.program)
   local_resources = _local_resources(launch, tuple(program.groups))
   resolved = dataclasses.asdict(launch)
   resolved['hparams'] = dataclasses.asdict(agent_config)
-  return Built(program, agent_config, budget, local_resources, resolved)
+  return Built(program, agent_config, budget, local_resources, resolved,
+               assignment)
 
 
 def _local_resources(launch: LaunchConfig,
                      groups: Tuple[str, ...]) -> Dict[str, Any]:
-  """`launch.resources` as Launchpad's local_mp PythonProcess per group."""
-  if not launch.resources:
-    return {}
-  if launch.launch_type != 'local_mp':
+  """Launchpad's PythonProcess per group, for the process launch types:
+  `launch.resources` plus GPUs hidden from every group but the learner's
+  (programs/nodes/devices.py)."""
+  if launch.resources and launch.launch_type not in PROCESS_LAUNCH_TYPES:
     raise ValueError(f'resources are set for groups {sorted(launch.resources)}'
                      f' but launch_type={launch.launch_type!r}; per-group '
-                     'resources apply to local_mp only.')
-  # Launchpad 0.5.2 does not export PythonProcess from `lp`.
-  from launchpad.nodes.python import local_multi_processing  # pylint: disable=g-import-not-at-top
-  out = {}
+                     'resources apply to local_mp and multi_host only.')
   for group, resource in launch.resources.items():
     if group not in groups:
       raise ValueError(f'resources name group {group!r}, which program '
@@ -184,7 +201,14 @@ def _local_resources(launch: LaunchConfig,
     if unknown:
       raise ValueError(f'resources[{group!r}] has unknown key(s) '
                        f'{sorted(unknown)}; allowed: {", ".join(RESOURCE_KEYS)}.')
-    env = {str(k): str(v) for k, v in resource.get('env', {}).items()}
-    out[group] = local_multi_processing.PythonProcess(env=env)
+  if launch.launch_type not in PROCESS_LAUNCH_TYPES:
+    return {}
+  # Launchpad 0.5.2 does not export PythonProcess from `lp`.
+  from launchpad.nodes.python import local_multi_processing  # pylint: disable=g-import-not-at-top
+  out = {}
+  for group in groups:
+    env = {str(k): str(v) for k, v in
+           launch.resources.get(group, {}).get('env', {}).items()}
+    out[group] = local_multi_processing.PythonProcess(
+        env=devices.node_env(group, env))
   return out
-

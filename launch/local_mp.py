@@ -21,7 +21,7 @@ program. Launchpad 0.5.2 makes one command, hence one process, per node
 import os
 import sys
 import threading
-from typing import Any, Collection, List, Mapping
+from typing import Any, Callable, Collection, List, Mapping, Optional, Sequence
 
 from launchpad import context
 from launchpad.launch import worker_manager
@@ -37,6 +37,8 @@ _DROPPED = ('Still reading compressed trajectory data',)
 # its work where a new one would. Learner, replay, counter, variable and
 # parameter servers hold the run's state; their death stops the program.
 RESTARTABLE_GROUPS = ('actor', 'evaluator', 'worker')
+# Each node process gets its title ('actor/1') here, for its messages.
+NODE_TITLE_ENV = 'DISTRL_NODE_TITLE'
 
 
 def is_restartable(label: str, restartable_groups: Collection[str]) -> bool:
@@ -69,8 +71,11 @@ def _relay(read_fd: int, title: str, colour: int) -> None:
 
 def launch(program: Any, local_resources: Mapping[str, Any], *,
            max_restarts: int = 0,
-           restartable_groups: Collection[str] = RESTARTABLE_GROUPS):
-  """Starts every node of `program` as a process; returns (manager, relays).
+           restartable_groups: Collection[str] = RESTARTABLE_GROUPS,
+           bind_addresses: Optional[Callable[[Any], None]] = None,
+           select: Optional[Callable[[str], Sequence[int]]] = None,
+           program_stopper: Optional[Callable[[], None]] = None):
+  """Starts the nodes of `program` as processes; returns (manager, relays).
 
   Args:
     program: an lp.Program.
@@ -79,6 +84,12 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
       after its process died before its failure stops the program; 0 runs
       every node unsupervised.
     restartable_groups: groups whose nodes may be restarted.
+    bind_addresses: binds every node address of the program (multi_host:
+      launch/cluster.py); default: free ports on localhost.
+    select: label -> indexes of the group's nodes to start here (multi_host:
+      this host's share); default: all. Titles keep the group index.
+    program_stopper: what `lp.stop()` in a node calls instead of Launchpad's
+      SIGTERM to this launcher (multi_host: launch/coordinator.py).
 
   Returns:
     The WorkerManager (call `wait()`), and the relay threads (join them after
@@ -89,18 +100,29 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
       node._initialize_context(  # pylint: disable=protected-access
           context.LaunchType.LOCAL_MULTI_PROCESSING,
           launch_config=local_resources.get(label))
+      if program_stopper is not None:
+        # Pickled with the node: what its lp.stop() calls.
+        node._launch_context._program_stopper = program_stopper  # pylint: disable=protected-access
   for label, nodes in program.groups.items():
     for node in nodes:
       for handle in node.input_handles:
         handle.connect(node, label)
-  for node in program.get_all_nodes():
-    node.bind_addresses()
+  if bind_addresses is None:
+    for node in program.get_all_nodes():
+      node.bind_addresses()
+  else:
+    bind_addresses(program)
   commands = []  # [(command, supervised)]
   for label, nodes in program.groups.items():
+    indexes = range(len(nodes)) if select is None else select(label)
+    if not indexes:
+      continue
     restart = max_restarts > 0 and is_restartable(label, restartable_groups)
-    commands.extend(
-        (command, restart) for command in nodes[0].to_executables(
-            nodes, label, nodes[0].launch_context))
+    mine = [nodes[i] for i in indexes]
+    for i, command in zip(indexes, mine[0].to_executables(
+        mine, label, mine[0].launch_context)):
+      command.title = f'{label}/{i}'
+      commands.append((command, restart))
 
   manager = worker_manager.WorkerManager()
   # A node (or supervisor) whose launcher dies (SIGKILL, a closed terminal)
@@ -111,7 +133,8 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
   relays: List[threading.Thread] = []
   for i, (command, restart) in enumerate(commands):
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, **command.env_overrides}
+    env = {**os.environ, **command.env_overrides,
+           NODE_TITLE_ENV: command.title}
     command_as_list = command.command_as_list
     if restart:
       command_as_list = supervised(command_as_list, command.title,

@@ -73,7 +73,7 @@ def differences(saved: Mapping[str, Any],
   return found
 
 
-def _move_aside(logdir: str) -> str:
+def move_aside(logdir: str) -> str:
   stamp = time.strftime('%Y%m%d-%H%M%S')
   target = f'{logdir.rstrip(os.sep)}.old-{stamp}'
   suffix = 1
@@ -82,6 +82,14 @@ def _move_aside(logdir: str) -> str:
     target = f'{logdir.rstrip(os.sep)}.old-{stamp}-{suffix}'
   os.rename(logdir, target)
   return target
+
+
+def prepare_member_logdir(logdir: str, resume: bool) -> List[str]:
+  """A multi_host member's log directory: kept when the run resumes, moved
+  aside (if it holds anything) when it starts afresh. Returns messages."""
+  if resume or not (os.path.isdir(logdir) and os.listdir(logdir)):
+    return []
+  return [f'{logdir} held an earlier run: moved to {move_aside(logdir)}']
 
 
 def plan(logdir: str, current: Mapping[str, Any], fresh: bool) -> Plan:
@@ -132,7 +140,7 @@ def plan(logdir: str, current: Mapping[str, Any], fresh: bool) -> Plan:
   if used:
     why = 'with --fresh' if fresh else 'without a checkpoint to resume'
     messages.append(f'{logdir} held an earlier run ({why}): moved to '
-                    f'{_move_aside(logdir)}')
+                    f'{move_aside(logdir)}')
   os.makedirs(os.path.dirname(run_file), exist_ok=True)
   checkpoints.atomic_write(run_file, json.dumps(
       current, indent=2, default=str).encode())

@@ -51,8 +51,11 @@ def kill_session(process: subprocess.Popen) -> List[int]:
 class Launch:
   """`with Launch(['--env=catch', ...]) as launch: launch.wait(60)`."""
 
-  def __init__(self, args: Sequence[str], timeout_seconds: float):
+  def __init__(self, args: Sequence[str], timeout_seconds: float,
+               wrapper: Sequence[str] = ()):
+    """`wrapper` prefixes the command, e.g. `ip netns exec NAME`."""
     self.args = list(args)
+    self.wrapper = list(wrapper)
     self.timeout_seconds = timeout_seconds
     self._log = tempfile.NamedTemporaryFile('w+', suffix='.log', delete=False)
     self.process = None
@@ -63,7 +66,8 @@ class Launch:
   def __enter__(self) -> 'Launch':
     self._started = time.time()
     self.process = subprocess.Popen(
-        [sys.executable, '-m', 'launch'] + self.args, cwd=REPO,
+        self.wrapper + [sys.executable, '-m', 'launch'] + self.args,
+        cwd=REPO,
         stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     return self

@@ -9,6 +9,7 @@ from typing import Any, Callable, List, Optional, Sequence
 import launchpad as lp
 
 from programs.nodes import checkpoints
+from programs.nodes import devices
 from programs.nodes import lifecycle
 
 # At the stop, how long the final save waits for an update in progress to
@@ -35,8 +36,12 @@ class LearnerRunner:
   def __init__(self, make_learner: LearnerFactory,
                checkpoint: Optional[checkpoints.Schedule] = None,
                **handles: Any):
-    self._learner = make_learner(
-        **{k: lifecycle.stoppable(v) for k, v in handles.items()})
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    self._device = devices.learner_device()
+    print(f'[learner] computes on {self._device}', flush=True)
+    with tf.device(self._device):  # Its variables live there.
+      self._learner = make_learner(
+          **{k: lifecycle.stoppable(v) for k, v in handles.items()})
     self._lock = threading.Lock()  # A save never sees half a step.
     self._checkpointer = None
     if checkpoint is not None:
@@ -49,7 +54,9 @@ class LearnerRunner:
     return self._learner.get_variables(names)
 
   def step(self) -> None:
-    self._learner.step()
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    with tf.device(self._device):
+      self._learner.step()
 
   @lifecycle.guarded
   def run(self) -> None:
@@ -57,17 +64,10 @@ class LearnerRunner:
     failure = []
 
     def train() -> None:
+      import tensorflow as tf  # pylint: disable=g-import-not-at-top
       try:
-        while not stop.is_set():
-          # The wait for data (an empty queue, the rate limiter) holds no
-          # lock: a save at the stop never waits for data that may not come.
-          batch = self._learner.next_batch()
-          with self._lock:  # Updates and saves, one at a time.
-            if stop.is_set():
-              return  # No update after the final save.
-            self._learner.step_on(batch)
-            if self._checkpointer is not None:
-              self._checkpointer.maybe_save()
+        with tf.device(self._device):  # Per thread: updates go there too.
+          self._train(stop)
       except lifecycle.Stopped:
         pass
       except Exception as e:  # pylint: disable=broad-except
@@ -81,6 +81,19 @@ class LearnerRunner:
       raise RuntimeError('The learner failed.') from failure[0]
     if self._checkpointer is not None:
       self._final_save()
+
+  def _train(self, stop: Any) -> None:
+    """Steps the learner until the stop."""
+    while not stop.is_set():
+      # The wait for data (an empty queue, the rate limiter) holds no
+      # lock: a save at the stop never waits for data that may not come.
+      batch = self._learner.next_batch()
+      with self._lock:  # Updates and saves, one at a time.
+        if stop.is_set():
+          return  # No update after the final save.
+        self._learner.step_on(batch)
+        if self._checkpointer is not None:
+          self._checkpointer.maybe_save()
 
   def _final_save(self) -> None:
     if not self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS):

@@ -39,10 +39,21 @@ FAILURE_FILE_ENV = 'DISTRL_FAILURE_FILE'
 # Set in a node process that launch/supervise.py restarts when it dies
 # (local_mp actors, evaluators, workers).
 RESTARTABLE_ENV = 'DISTRL_RESTARTABLE'
+# The node's title ('actor/1'), set by launch/local_mp.py in node processes.
+NODE_TITLE_ENV = 'DISTRL_NODE_TITLE'
 
 
 class Stopped(Exception):
   """The program is stopping: a call to another node was abandoned."""
+
+
+class PeerUnreachable(Exception):
+  """A call to another node got no answer in time (its node is not
+  serving, or, across hosts, its port is closed); names the address."""
+
+
+# What Courier's errors say when the peer never answered.
+_UNREACHABLE = ('Deadline Exceeded', 'failed to connect', 'Connection refused')
 
 
 def report_failure(node: Any) -> None:
@@ -50,11 +61,14 @@ def report_failure(node: Any) -> None:
   failure_file = os.environ.get(FAILURE_FILE_ENV)
   if failure_file:
     with open(failure_file, 'a') as f:
-      f.write(f'{type(node).__name__} failed:\n{traceback.format_exc()}\n')
+      title = os.environ.get(NODE_TITLE_ENV)
+      name = f'{title} ({type(node).__name__})' if title else (
+          type(node).__name__)
+      f.write(f'{name} failed:\n{traceback.format_exc()}\n')
   lp.stop()
 
 
-def _stopping() -> bool:
+def stopping() -> bool:
   """True once the program is stopping (False outside a launched node)."""
   try:
     return lp.stop_event().is_set()
@@ -83,7 +97,7 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
     except Stopped:
       pass  # A call abandoned at the stop: a clean end, not a failure.
     except BaseException:
-      if os.environ.get(RESTARTABLE_ENV) and not _stopping():
+      if os.environ.get(RESTARTABLE_ENV) and not stopping():
         # The traceback follows once the exception ends the process (Python
         # prints it; for colocated threads Launchpad's WorkerManager does).
         print(f'{type(self).__name__}.{method.__name__} failed with '
@@ -123,10 +137,11 @@ class StoppableFuture:
   """A call in flight whose `result()` gives up when the program stops."""
 
   def __init__(self, future: futures.Future, should_stop: Callable[[], bool],
-               method: str):
+               method: str, address: str = '?'):
     self._future = future
     self._should_stop = should_stop
     self._method = method
+    self._address = address
 
   def done(self) -> bool:
     return self._future.done()
@@ -144,9 +159,14 @@ class StoppableFuture:
         if self._should_stop():
           self._future.cancel()
           raise Stopped(self._method) from None
-      except Exception:  # pylint: disable=broad-except
+      except Exception as e:  # pylint: disable=broad-except
         if self._should_stop():
           raise Stopped(self._method) from None
+        if any(text in str(e) for text in _UNREACHABLE):
+          raise PeerUnreachable(
+              f'{self._method}() to the node at {self._address} got no '
+              f'answer ({e}): is that node running, and (multi_host) is '
+              'the port open between the hosts?') from e
         raise
 
 
@@ -162,7 +182,8 @@ class _StoppableFutures:
 
   def call(self, method: str, *args: Any, **kwargs: Any) -> StoppableFuture:
     future = getattr(self._client.futures, method)(*args, **kwargs)
-    return StoppableFuture(future, self._should_stop, method)
+    return StoppableFuture(future, self._should_stop, method,
+                           getattr(self._client, '_address', '?'))
 
   def __getattr__(self, method: str) -> Callable[..., StoppableFuture]:
     if method.startswith('_'):

@@ -32,10 +32,16 @@ class VariableServer:
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     """The latest copy for `names` (a subset of the served names).
 
-    Blocks (at most CALL_TIMEOUT_SECONDS) until the first copy arrived.
+    Blocks (at most CALL_TIMEOUT_SECONDS) until the first copy arrived;
+    gives up at the stop, so that the node's server can stop at once
+    instead of waiting for readers' calls in flight.
     """
-    if not self._ready.wait(lifecycle.CALL_TIMEOUT_SECONDS):
-      raise TimeoutError('The variable server has no variables yet.')
+    deadline = time.monotonic() + lifecycle.CALL_TIMEOUT_SECONDS
+    while not self._ready.wait(lifecycle.POLL_SECONDS):
+      if lifecycle.stopping():
+        raise lifecycle.Stopped('get_variables')
+      if time.monotonic() > deadline:
+        raise TimeoutError('The variable server has no variables yet.')
     variables = dict(zip(self._names, self._variables))
     return [variables[name] for name in names]
 

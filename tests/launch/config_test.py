@@ -61,10 +61,10 @@ class BuildTest(parameterized.TestCase):
        r"group\(s\) \['replay'\] in two sets"),
       ('colocate_threads', dict(colocate=(('learner', 'replay'),),
                                 launch_type='local_mt'),
-       r'colocation applies to local_mp only'),
+       r'colocation applies to local_mp and multi_host only'),
       ('resource_launch_type',
        dict(resources={'learner': {'env': {}}}, launch_type='local_mt'),
-       r'per-group resources apply to local_mp only'),
+       r'per-group resources apply to local_mp and multi_host only'),
   )
   def test_bad_input_names_the_field(self, fields, message):
     with self.assertRaisesRegex(ValueError, message):
@@ -113,6 +113,23 @@ class BuildTest(parameterized.TestCase):
     self.assertEqual(built.local_resources['actor'].env,
                      {'CUDA_VISIBLE_DEVICES': ''})
 
+  def test_only_the_learner_sees_gpus_unless_the_config_says(self):
+    built = _build()
+    self.assertEqual(built.local_resources['learner'].env, {})
+    for group in ('actor', 'evaluator', 'replay', 'counter',
+                  'variable_server'):
+      self.assertEqual(built.local_resources[group].env,
+                       {'CUDA_VISIBLE_DEVICES': ''}, group)
+    built = _build(resources={'actor': {'env': {'CUDA_VISIBLE_DEVICES': 1}}})
+    self.assertEqual(built.local_resources['actor'].env,
+                     {'CUDA_VISIBLE_DEVICES': '1'})
+    colocated = _build(colocate=(('replay', 'learner'), ('actor',
+                                                         'evaluator')))
+    self.assertEqual(colocated.local_resources['replay+learner'].env, {})
+    self.assertEqual(colocated.local_resources['actor+evaluator'].env,
+                     {'CUDA_VISIBLE_DEVICES': ''})
+    self.assertEqual(_build(launch_type='local_mt').local_resources, {})
+
   def test_launch_file_and_overrides(self):
     with tempfile.TemporaryDirectory() as tmp:
       path = os.path.join(tmp, 'launch.json')
@@ -138,6 +155,10 @@ class BuildTest(parameterized.TestCase):
           os.path.join(directory, name)))
 
 
+TWO_HOSTS = os.path.join(helpers.REPO, 'launch', 'configs',
+                         'impala_catch_two_hosts.json')
+
+
 class CommandLineTest(absltest.TestCase):
 
   def test_bad_input_exits_2_and_starts_nothing(self):
@@ -146,6 +167,14 @@ class CommandLineTest(absltest.TestCase):
         (['--num_actors=0', '--max_seconds=5'], 'num_actors=0'),
         (['--env=catch'], 'Budget needs at least one of'),
         (['--max_seconds=5', '--hparam=lr=1'], "Unknown hyperparameter 'lr'"),
+        (['--max_seconds=5', '--launch_type=multi_host'],
+         'launch_type=multi_host needs a "cluster" section'),
+        ([f'--config={TWO_HOSTS}'],
+         'needs --host=NAME (or the DISTRL_HOST environment variable)'),
+        ([f'--config={TWO_HOSTS}', '--host=gpu'],
+         "--host='gpu' is not in cluster.hosts: trainer, sampler"),
+        ([f'--config={TWO_HOSTS}', '--host=trainer'],
+         "'192.168.1.10', which is not an address of this machine"),
     ]:
       with helpers.Launch(args, timeout_seconds=60) as launch:
         self.assertEqual(launch.wait(), 2, launch.output())

@@ -63,6 +63,16 @@ class StoppableClientTest(absltest.TestCase):
       client.slow()
     self.assertLess(time.time() - started, 10)  # Not the 20 s handler.
 
+  def test_an_unanswered_call_names_the_nodes_address(self):
+    client = lifecycle.StoppableClient(
+        courier_client.Client(self.server.address, call_timeout=0.5),
+        lambda: False)
+    with self.assertRaisesRegex(lifecycle.PeerUnreachable,
+                                rf'slow\(\) to the node at '
+                                rf'{self.server.address} got no answer '
+                                r'\(Deadline Exceeded\)'):
+      client.slow()
+
   def test_guarded_treats_stopped_as_a_clean_end(self):
     failures = []
 
