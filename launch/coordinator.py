@@ -47,9 +47,11 @@ class ClusterError(RuntimeError):
 
 
 def fingerprint(resolved: Mapping[str, Any]) -> str:
-  """A hash of a launch's resolved config, apart from where it logs: every
-  host must launch the same program with the same settings."""
-  same = {k: v for k, v in resolved.items() if k != 'logdir'}
+  """A hash of a launch's resolved config, apart from where it logs (and
+  isolation, which multi_host does not use): every host must launch the
+  same program with the same settings."""
+  same = {k: v for k, v in resolved.items()
+          if k not in ('logdir', 'isolate_network')}
   text = json.dumps(same, sort_keys=True, default=str)
   return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -116,7 +118,8 @@ class _Board:
     lines = [f'{host}: {text.strip()}' for host, text in self.failures.items()
              if text.strip()]
     lines += list(self.lost.values())
-    if self.stop and self.stop['failure'] and not lines:
+    if self.stop and self.stop['failure'] and not any(
+        self.stop['failure'].strip() in line for line in lines):
       lines.append(f'{self.stop["by"]}: {self.stop["failure"].strip()}')
     return '\n'.join(lines)
 
@@ -223,10 +226,12 @@ class Coordinator:
 
   def start(self, start_time: float, resume: bool) -> None:
     """Lets every member start its nodes."""
-    now = time.monotonic()
+    # Members start heartbeating once their nodes are forked: a loaded host
+    # may take a while, so the first silence allowed is twice as long.
+    grace = time.monotonic() + self._board.heartbeat_timeout
     with self._board.lock:
       for member in self._board.members:
-        self._board.last_seen[member] = now  # Heartbeats count from here.
+        self._board.last_seen[member] = grace
       self._board.start = {'start_time': start_time, 'resume': resume}
 
   def poll(self, stopped: bool, failure: str) -> Optional[Dict[str, str]]:
@@ -415,7 +420,12 @@ class Watcher:
       order = self._link.poll(stopped, failure)
       if order is not None and self.order is None:
         self.order = order
-        self._stop_local()
+        # Not once this host's nodes stop or have ended: a SIGTERM after
+        # the WorkerManager's wait would arm its kill alarm again, and
+        # Launchpad would SIGKILL this launcher while it waits for the
+        # verdict.
+        if not (self._local_stop.is_set() or self._done.is_set()):
+          self._stop_local()
       self._done.wait(POLL_SECONDS)
 
   def join(self) -> None:

@@ -68,6 +68,15 @@ def report_failure(node: Any) -> None:
   lp.stop()
 
 
+def stopping_known() -> bool:
+  """True where lp.stop_event() answers (a launched node's own thread)."""
+  try:
+    lp.stop_event()
+  except RuntimeError:
+    return False
+  return True
+
+
 def stopping() -> bool:
   """True once the program is stopping (False outside a launched node)."""
   try:
@@ -165,8 +174,9 @@ class StoppableFuture:
         if any(text in str(e) for text in _UNREACHABLE):
           raise PeerUnreachable(
               f'{self._method}() to the node at {self._address} got no '
-              f'answer ({e}): is that node running, and (multi_host) is '
-              'the port open between the hosts?') from e
+              f'answer ({e}): that node is not running, is busy past the '
+              'call timeout, or (multi_host) its port is closed between '
+              'the hosts') from e
         raise
 
 

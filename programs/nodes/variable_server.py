@@ -28,6 +28,8 @@ class VariableServer:
     self._refresh_seconds = refresh_seconds
     self._variables: Optional[List[Any]] = None
     self._ready = threading.Event()
+    # Read here: on Courier's threads (get_variables) lp.stop_event() fails.
+    self._stop = lp.stop_event() if lifecycle.stopping_known() else None
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     """The latest copy for `names` (a subset of the served names).
@@ -38,7 +40,7 @@ class VariableServer:
     """
     deadline = time.monotonic() + lifecycle.CALL_TIMEOUT_SECONDS
     while not self._ready.wait(lifecycle.POLL_SECONDS):
-      if lifecycle.stopping():
+      if self._stop is not None and self._stop.is_set():
         raise lifecycle.Stopped('get_variables')
       if time.monotonic() > deadline:
         raise TimeoutError('The variable server has no variables yet.')
