@@ -46,7 +46,8 @@ _TARGET_RETURN = flags.DEFINE_float(
 _SEED = flags.DEFINE_integer('seed', 0, 'Run seed.')
 _LAUNCH_TYPE = flags.DEFINE_string(
     'launch_type', 'local_mp', 'local_mp | local_mt | test_mt | multi_host '
-    '(needs a --config with a cluster section, and --host).')
+    '(needs a --config with a cluster section, and --host) | vertex_ai '
+    '(needs a --config with a vertex_ai section).')
 # Like --host's DISTRL_HOST: one environment for every host of a cluster.
 CONFIG_ENV = 'DISTRL_CONFIG'
 _CONFIG = flags.DEFINE_string(
@@ -184,8 +185,16 @@ def main(argv):
   session = None
   try:
     launch = _launch_config()
+    if launch.launch_type == 'vertex_ai':
+      from launch import vertex_ai  # pylint: disable=g-import-not-at-top
+      why = vertex_ai.missing_requirements(launch.vertex_ai)
+      if why:  # Before anything is built.
+        print(f'launch: error: {why}', file=sys.stderr)
+        return 2
     built = config_lib.build(launch, start_time=start_time)
-    if launch.launch_type == 'multi_host':
+    if launch.launch_type == 'vertex_ai':
+      pass  # Nothing local to resume: the job runs on Google Cloud.
+    elif launch.launch_type == 'multi_host':
       session = multi_host.join(
           launch, built, _HOST.value or os.environ.get(multi_host.HOST_ENV),
           allow_public_address=_ALLOW_PUBLIC_ADDRESS.value,
@@ -207,6 +216,19 @@ def main(argv):
   except coordinator.ClusterError as e:
     print(f'launch: the hosts did not start together: {e}', file=sys.stderr)
     return 1
+
+  if launch.launch_type == 'vertex_ai':
+    try:
+      pools = vertex_ai.launch(built.program, launch.resources,
+                               launch.vertex_ai)
+    except ValueError as e:
+      print(f'launch: error: {e}', file=sys.stderr)
+      return 2
+    for pool in pools:
+      print(f'[launch] {pool}', flush=True)
+    print('[launch] submitted to Vertex AI; the job runs there (lp.stop() at '
+          'the budget cancels it)', flush=True)
+    return 0
 
   logdir = built.resolved['logdir']  # A multi_host member's: its own.
   if logdir:

@@ -27,7 +27,7 @@ from programs.nodes import budget as budget_lib
 from programs.nodes import devices
 import programs
 
-LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt', 'multi_host')
+LAUNCH_TYPES = ('local_mp', 'local_mt', 'test_mt', 'multi_host', 'vertex_ai')
 # Launch types whose nodes are processes started by this launcher.
 PROCESS_LAUNCH_TYPES = ('local_mp', 'multi_host')
 RESOURCE_KEYS = ('env',)
@@ -62,6 +62,8 @@ class LaunchConfig:
       default_factory=dict)
   # multi_host: hosts, placement and ports (launch/cluster.py).
   cluster: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  # vertex_ai: project, region, bucket, image (launch/vertex_ai.py).
+  vertex_ai: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
   @classmethod
   def from_file(cls, path: str, **overrides: Any) -> 'LaunchConfig':
@@ -153,6 +155,18 @@ def build(launch: LaunchConfig,
                              max_actor_steps=launch.max_actor_steps,
                              max_learner_steps=launch.max_learner_steps,
                              target_return=launch.target_return)
+  if launch.vertex_ai and launch.launch_type != 'vertex_ai':
+    raise ValueError(f'vertex_ai is set but launch_type='
+                     f'{launch.launch_type!r}; it applies to vertex_ai only.')
+  if launch.launch_type == 'vertex_ai':
+    from launch import vertex_ai  # pylint: disable=g-import-not-at-top
+    vertex_ai.validate_settings(launch.vertex_ai)
+    if launch.logdir:
+      raise ValueError('logdir is set but launch_type=vertex_ai: each node '
+                       "would write to its own machine's disk; leave it out.")
+    if launch.colocate:
+      raise ValueError('colocate is set but launch_type=vertex_ai, which '
+                       'allows one port per node (one node per machine).')
   make_program, config_class = programs.PROGRAMS[launch.program]
   hparams = dict(launch.hparams)
   hparams.setdefault('seed', launch.seed)
@@ -176,7 +190,13 @@ def build(launch: LaunchConfig,
   assignment = None
   if cluster is not None:
     assignment = cluster_lib.assign(cluster, program.groups, launch.program)
-  local_resources = _local_resources(launch, tuple(program.groups))
+  if launch.launch_type == 'vertex_ai':
+    vertex_ai.validate_resources(launch.resources, tuple(program.groups))
+    vertex_ai.worker_pools(  # Refuses more pools than Vertex AI allows.
+        [(g, len(n)) for g, n in program.groups.items()], launch.resources)
+    local_resources = {}
+  else:
+    local_resources = _local_resources(launch, tuple(program.groups))
   resolved = dataclasses.asdict(launch)
   resolved['hparams'] = dataclasses.asdict(agent_config)
   return Built(program, agent_config, budget, local_resources, resolved,
