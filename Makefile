@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-lock
 LOGDIR ?= logs/impala_catch
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast bench clean-venv
+.PHONY: run test test-packages test-fast bench clean-venv
 
 $(STAMP): $(LOCK) setup.py
 	@PY310=$$(PYENV_VERSION=3.10.13 command -v python3.10 2>/dev/null); \
@@ -27,7 +27,13 @@ run: $(STAMP)
 	$(PY) -m launch --program=impala --env=catch --num_actors=2 \
 	  --max_seconds=90 --logdir=$(LOGDIR) --fresh
 
-test: $(STAMP)
+# The multi_host tests make their test hosts with iproute2's `ip netns`.
+test-packages:
+	@command -v ip >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends iproute2; }
+
+test: $(STAMP) test-packages
+	$(MAKE) --no-print-directory bazel-ci
 	$(PY) -m pytest -q tests $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -39,6 +45,48 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.r2d2
 	$(PY) -m benchmarks.parameter_server_programs
 	$(PY) -m benchmarks.checkpoints
+	$(PY) -m benchmarks.multi_host
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Bazel (tools/bazel/README.md): Debian's bazel-bootstrap 4.2.3, offline, on
+# the pinned venv. bazel-test: rewrite the BUILD files from the imports, then
+# every unit test, one py_test per module; bazel-ci (for `make test`): the
+# BUILD files match the imports, every target builds, a few tests run.
+BAZEL := bazel
+BAZEL_CI_TESTS := //tests/programs/nodes:imports_test //tests/programs/nodes:lifecycle_test \
+  //tests/agents/impala:config_test //tests/agents/es:maths_test \
+  //tests/agents/common:value_rescaling_test
+
+.PHONY: bazel-install bazel-build-files bazel-check bazel-test bazel-ci
+
+bazel-install:
+	@command -v $(BAZEL) >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends bazel-bootstrap; }
+
+bazel-build-files:
+	python3 tools/bazel/build_files.py
+
+bazel-check:
+	python3 tools/bazel/build_files.py --check
+
+bazel-test: $(STAMP) bazel-install bazel-build-files
+	$(BAZEL) test //... $(BAZEL_ARGS)
+
+bazel-ci: $(STAMP) bazel-install bazel-check
+	@status=0; $(BAZEL) build --build_manual_tests //... && $(BAZEL) test $(BAZEL_CI_TESTS) $(BAZEL_ARGS) || status=$$?; \
+	  $(BAZEL) shutdown; exit $$status
+
+# XManager for launch_type=vertex_ai (launch/vertex_ai.py): an optional extra
+# on top of the pinned lock, not part of `make test`. Checks that XManager,
+# Launchpad's Vertex AI launcher and the pinned stack import together.
+XM_LOCK := requirements/xmanager.lock
+
+.PHONY: install-xmanager
+
+install-xmanager: $(STAMP)
+	$(VENV)/bin/pip install --disable-pip-version-check -q --no-deps -r $(XM_LOCK)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -W ignore -c 'from xmanager import xm, xm_local; \
+	  from launchpad.launch.xm_docker import launch; import tensorflow, reverb, launchpad; \
+	  print("XManager", xm_local.__name__, "imports beside TensorFlow", tensorflow.__version__)'
