@@ -236,9 +236,8 @@ def main(argv):
     with open(os.path.join(logdir, 'config.json'), 'w') as f:
       json.dump(built.resolved, f, indent=2, default=str)
 
-  if session is not None:
-    pass  # Other hosts must reach this one's ports: no private namespace.
-  elif launch.isolate_network:
+  # multi_host: other hosts must reach this one's ports, so no namespace.
+  if session is None and launch.isolate_network:
     why_not = isolation.enter_private_network()
     if why_not:
       logging.warning('Network isolation off: %s. Reverb and Courier ports of '

@@ -200,8 +200,8 @@ class Coordinator:
                                                        port=port)
       self._server.Start()
 
-  def wait_for_members(self, timeout: float, coordinator_address: str,
-                       should_abort: Callable[[], bool]) -> None:
+  def wait_for_members(self, timeout: float,
+                       coordinator_address: str) -> None:
     """Returns once every member joined; raises ClusterError past
     `timeout` naming the hosts that did not."""
     deadline = time.monotonic() + timeout
@@ -211,7 +211,7 @@ class Coordinator:
                    if m not in self._board.last_seen]
       if not missing:
         return
-      if time.monotonic() > deadline or should_abort():
+      if time.monotonic() > deadline:
         names = ', '.join(f'{m} ({self._board.addresses[m]})'
                           for m in missing)
         message = (f'host(s) {names} did not join within {timeout:.0f} s: '
@@ -298,8 +298,7 @@ class Member:
     self._client = client
     self._last_answer = time.monotonic()
 
-  def join(self, fingerprint_: str, timeout: float,
-           should_abort: Callable[[], bool]) -> Dict[str, Any]:
+  def join(self, fingerprint_: str, timeout: float) -> Dict[str, Any]:
     """Waits for the chief's go: {'start_time', 'resume'}.
 
     Raises:
@@ -318,7 +317,7 @@ class Member:
         return answer
       if answer['state'] == 'abort':
         raise ClusterError(answer['message'])
-      if time.monotonic() > deadline or should_abort():
+      if time.monotonic() > deadline:
         if answered:
           raise ClusterError(f'the chief {self._chief} at {self._address} '
                              f'did not start the run within {timeout:.0f} s '
@@ -348,20 +347,14 @@ class Member:
     return None
 
   def finish(self, failure: str) -> str:
-    """Reports this host's outcome; returns the cluster's verdict."""
+    """Reports this host's outcome; returns the cluster's verdict (or, if
+    the chief is lost meanwhile, this host's failures and that loss)."""
+    reported = False
     while True:
       try:
-        self._client.finish(self.host, failure)
-        break
-      except Exception:  # pylint: disable=broad-except
-        if time.monotonic() - self._last_answer > self._heartbeat_timeout:
-          return '\n'.join(filter(None, [
-              f'{self.host}: {failure.strip()}' if failure else '',
-              self._lost_chief()['failure']]))
-        time.sleep(POLL_SECONDS)
-    self._last_answer = time.monotonic()
-    while True:
-      try:
+        if not reported:
+          self._client.finish(self.host, failure)
+          reported = True
         answer = self._client.verdict(self.host)
         self._last_answer = time.monotonic()
         if answer['final']:
@@ -382,16 +375,16 @@ class Watcher:
   coordinator and its stop orders to the local nodes (SIGTERM to this
   launcher, which Launchpad's WorkerManager turns into a stop)."""
 
-  def __init__(self, link: Any, local_stop_event: Optional[threading.Event],
-               failure_file: str,
+  def __init__(self, link: Any, failure_file: str,
                stop_local: Optional[Callable[[], None]] = None):
     """`stop_local` stops this host's nodes (default: SIGTERM to this
     launcher, which its WorkerManager handles)."""
     self._link = link
     self._stop_local = stop_local or functools.partial(
         os.kill, os.getpid(), signal.SIGTERM)
-    # Launchpad's WorkerManager's (SIGTERM, Ctrl-C); see `follow`.
-    self._local_stop = local_stop_event or threading.Event()
+    # Launchpad's WorkerManager's (SIGTERM, Ctrl-C), once it exists: see
+    # `follow`.
+    self._local_stop = threading.Event()
     self.node_stop = threading.Event()  # A node's lp.stop() (SIGUSR2).
     self._failure_file = failure_file
     self._done = threading.Event()

@@ -27,6 +27,7 @@ from launchpad import context
 from launchpad.launch import worker_manager
 
 from launch import supervise
+from programs.nodes import lifecycle
 
 _COLOURS = (36, 33, 32, 34, 35)
 # Lines not relayed: Reverb prints one per 100 records while it loads a
@@ -37,8 +38,6 @@ _DROPPED = ('Still reading compressed trajectory data',)
 # its work where a new one would. Learner, replay, counter, variable and
 # parameter servers hold the run's state; their death stops the program.
 RESTARTABLE_GROUPS = ('actor', 'evaluator', 'worker')
-# Each node process gets its title ('actor/1') here, for its messages.
-NODE_TITLE_ENV = 'DISTRL_NODE_TITLE'
 
 
 def is_restartable(label: str, restartable_groups: Collection[str]) -> bool:
@@ -134,7 +133,7 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
   for i, (command, restart) in enumerate(commands):
     read_fd, write_fd = os.pipe()
     env = {**os.environ, **command.env_overrides,
-           NODE_TITLE_ENV: command.title}
+           lifecycle.NODE_TITLE_ENV: command.title}  # For its messages.
     command_as_list = command.command_as_list
     if restart:
       command_as_list = supervised(command_as_list, command.title,

@@ -45,7 +45,7 @@ class Session:
     """Starts this host's nodes and the watcher; returns (manager, relays)
     as local_mp.launch does."""
     assignment = self.assignment
-    self.watcher = coordinator.Watcher(self.link, None, failure_file)
+    self.watcher = coordinator.Watcher(self.link, failure_file)
     # Before any node starts: a node's lp.stop() signals this launcher.
     signal.signal(coordinator.NODE_STOP_SIGNAL, self.watcher.on_node_stop)
     manager, relays = local_mp.launch(
@@ -116,8 +116,7 @@ def join(launch: config_lib.LaunchConfig, built: config_lib.Built,
                        f'port {cluster.base_ports[chief]}: {e}') from None
     _say(f'{messages[0]}; waiting for {", ".join(members) or "no one"}')
     try:
-      link.wait_for_members(cluster.peer_timeout_seconds, address,
-                            lambda: False)
+      link.wait_for_members(cluster.peer_timeout_seconds, address)
     except coordinator.ClusterError:
       link.close()
       raise
@@ -128,8 +127,7 @@ def join(launch: config_lib.LaunchConfig, built: config_lib.Built,
     link = coordinator.Member(host, chief, address,
                               cluster.heartbeat_timeout_seconds)
     _say(f'{messages[0]}; joining')
-    answer = link.join(fingerprint, cluster.peer_timeout_seconds,
-                       lambda: False)
+    answer = link.join(fingerprint, cluster.peer_timeout_seconds)
     start_time, resumed = answer['start_time'], answer['resume']
     logdir = launch.logdir and os.path.join(launch.logdir, HOSTS_DIR, host)
     if logdir:

@@ -68,21 +68,19 @@ def report_failure(node: Any) -> None:
   lp.stop()
 
 
-def stopping_known() -> bool:
-  """True where lp.stop_event() answers (a launched node's own thread)."""
+def stop_event() -> Optional[Any]:
+  """The program's stop event, or None where there is none (outside a
+  launched node, or on a thread Launchpad did not start, e.g. Courier's)."""
   try:
-    lp.stop_event()
+    return lp.stop_event()
   except RuntimeError:
-    return False
-  return True
+    return None
 
 
 def stopping() -> bool:
   """True once the program is stopping (False outside a launched node)."""
-  try:
-    return lp.stop_event().is_set()
-  except RuntimeError:  # No worker manager: not in a launched node.
-    return False
+  event = stop_event()
+  return event is not None and event.is_set()
 
 
 def guarded(method: Callable[..., None]) -> Callable[..., None]:

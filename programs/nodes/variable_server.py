@@ -29,7 +29,7 @@ class VariableServer:
     self._variables: Optional[List[Any]] = None
     self._ready = threading.Event()
     # Read here: on Courier's threads (get_variables) lp.stop_event() fails.
-    self._stop = lp.stop_event() if lifecycle.stopping_known() else None
+    self._stop = lifecycle.stop_event()
 
   def get_variables(self, names: Sequence[str]) -> List[Any]:
     """The latest copy for `names` (a subset of the served names).

@@ -41,10 +41,10 @@ def _joined(chief, *members):
   """Joins every member in threads; starts the run; returns the answers."""
   answers = {}
   threads = [threading.Thread(target=lambda m=m: answers.update(
-      {m.host: m.join('same', 5, lambda: False)})) for m in members]
+      {m.host: m.join('same', 5)})) for m in members]
   for thread in threads:
     thread.start()
-  chief.wait_for_members(5, '10.0.0.1:23000', lambda: False)
+  chief.wait_for_members(5, '10.0.0.1:23000')
   chief.start(1234.5, False)
   for thread in threads:
     thread.join()
@@ -65,10 +65,10 @@ class CoordinatorTest(absltest.TestCase):
     chief = _chief()
     with self.assertRaisesRegex(coordinator.ClusterError,
                                 "launched another program or config"):
-      _member(chief).join('different', 5, lambda: False)
+      _member(chief).join('different', 5)
     with self.assertRaisesRegex(coordinator.ClusterError,
                                 "'x' runs no node of this program"):
-      _member(chief, 'x').join('same', 5, lambda: False)
+      _member(chief, 'x').join('same', 5)
 
   def test_missing_members_are_named_past_the_timeout(self):
     chief = _chief(('b', 'c'))
@@ -76,10 +76,10 @@ class CoordinatorTest(absltest.TestCase):
       with self.assertRaisesRegex(coordinator.ClusterError,
                                   r'host\(s\) b \(10.0.0.2\), c \(10.0.0.3\) '
                                   'did not join within 0 s'):
-        chief.wait_for_members(0.05, '10.0.0.1:23000', lambda: False)
+        chief.wait_for_members(0.05, '10.0.0.1:23000')
     # A member that joins later is told why.
     with self.assertRaisesRegex(coordinator.ClusterError, 'did not join'):
-      _member(chief, 'b').join('same', 5, lambda: False)
+      _member(chief, 'b').join('same', 5)
 
   def test_member_gives_up_on_an_unreachable_chief(self):
     member = coordinator.Member('b', 'a', '10.0.0.1:23000', 30,
@@ -87,7 +87,7 @@ class CoordinatorTest(absltest.TestCase):
     with self.assertRaisesRegex(coordinator.ClusterError,
                                 'could not reach the chief a at '
                                 '10.0.0.1:23000 within 0 s'):
-      member.join('same', 0.01, lambda: False)
+      member.join('same', 0.01)
 
   def test_the_chiefs_stop_reaches_members_before_its_own_nodes(self):
     chief = _chief()
@@ -168,7 +168,7 @@ class WatcherTest(absltest.TestCase):
     with tempfile.NamedTemporaryFile('w', delete=False) as f:
       f.write('learner/0 (_LearnerNode) failed:\nboom\n')
     stopped = threading.Event()
-    watcher = coordinator.Watcher(chief, None, f.name, stop_local=stopped.set)
+    watcher = coordinator.Watcher(chief, f.name, stop_local=stopped.set)
     watcher.start()
     try:
       self.assertFalse(stopped.wait(0.6))

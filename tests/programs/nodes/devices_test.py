@@ -22,8 +22,10 @@ class DevicesTest(parameterized.TestCase):
   def test_choose(self, names, device):
     self.assertEqual(devices.choose(names), device)
 
-  def test_this_machine_learns_on_the_cpu(self):
-    self.assertEqual(devices.learner_device(), '/CPU:0')
+  def test_learner_device_follows_what_tensorflow_sees(self):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    gpus = tf.config.list_logical_devices('GPU')
+    self.assertEqual(devices.learner_device(), '/GPU:0' if gpus else '/CPU:0')
 
   @parameterized.named_parameters(
       ('learner', 'learner', {}, {}),
