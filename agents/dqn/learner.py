@@ -187,15 +187,27 @@ class DQNLearner(acme.core.Learner):
     return next(self._iterator)
 
   def step_on(self, sample: Any) -> None:
-    """`step` on a batch of `next_batch`: update, priorities, count, log.
-    Apart, so that a runner can wait for data without holding what its
-    saves wait for."""
+    """`step` on a batch of `next_batch`. Apart, so that a runner can wait
+    for data without holding what its saves wait for."""
+    self.report(self.update(sample))
+
+  def update(self, sample: Any) -> Tuple[Dict[str, float], Any, np.ndarray]:
+    """The half of `step_on` that changes the state: one update and its
+    count; returns metrics, the sample's keys and their new priorities, for
+    `report`."""
     if self._start is None:
       self._start = time.time()
       self._start_steps = self.num_steps  # Restored ones are not this run's.
     metrics, priority = self.learn_from(sample)
+    return metrics, replay_samples.sample_info(sample)[0], priority
+
+  def report(self, outcome: Tuple[Dict[str, float], Any, np.ndarray]) -> None:
+    """The other half: priorities back to the table, the counter, the log.
+    They call other nodes (replay may be on another host), which may never
+    answer at a stop, so a runner holds no lock around it."""
+    metrics, keys, priority = outcome
     if self._priority_writer is not None:
-      self._priority_writer.write(replay_samples.sample_info(sample)[0], priority)
+      self._priority_writer.write(keys, priority)
     self._steps.add()
     if self._logger is not None:
       elapsed = max(time.time() - self._start, 1e-6)

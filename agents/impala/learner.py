@@ -105,13 +105,21 @@ class IMPALALearner(acme.core.Learner):
     return next(self._iterator)
 
   def step_on(self, batch: Any) -> None:
-    """`step` on a batch of `next_batch`: update, count, log. Apart, so that
-    a runner can wait for data without holding what its saves wait for."""
-    data = batch.data
+    """`step` on a batch of `next_batch`. Apart, so that a runner can wait
+    for data without holding what its saves wait for."""
+    self.report(self.update(batch))
+
+  def update(self, batch: Any) -> Dict[str, float]:
+    """The half of `step_on` that changes the state: one update and its
+    count; returns the metrics for `report`."""
     if self._start is None:
       self._start = time.time()
       self._start_steps = self.num_steps  # Restored ones are not this run's.
-    metrics = self.learn_from(data)
+    return self.learn_from(batch.data)
+
+  def report(self, metrics: Dict[str, float]) -> None:
+    """The other half: the counter and the log. It calls other nodes, which
+    may never answer at a stop, so a runner holds no lock around it."""
     if self._counter is not None:
       self._counter.increment(learner_steps=1,
                               learner_frames=self._frames_per_step)

@@ -13,13 +13,15 @@ from programs.nodes import devices
 from programs.nodes import lifecycle
 
 # At the stop, how long the final save waits for an update in progress to
-# end (an update takes milliseconds; waits for data happen outside it).
+# end (an update takes milliseconds; waits for data and calls to other
+# nodes happen outside it).
 FINAL_SAVE_WAIT_SECONDS = 4.0
 
 # make_learner(**handles) -> an acme.core.Learner (step, get_variables) that
-# also splits its step in two: `next_batch()` (waits for data) and
-# `step_on(batch)` (updates, counts, logs); and has `state` and `num_steps`
-# for checkpoints. Built in the learner's process from the dereferenced,
+# also splits its step in three: `next_batch()` (waits for data),
+# `update(batch) -> outcome` (changes the state) and `report(outcome)`
+# (priorities, counter, log: calls to other nodes); and has `state` and
+# `num_steps` for checkpoints. Built in the learner's process from the dereferenced,
 # stoppable handles.
 LearnerFactory = Callable[..., Any]
 
@@ -71,7 +73,13 @@ class LearnerRunner:
       except lifecycle.Stopped:
         pass
       except Exception as e:  # pylint: disable=broad-except
-        failure.append(e)
+        # A replay or counter on a host that stopped first: the final save
+        # below still runs (the error came between updates, never in one).
+        if lifecycle.stop_follows(e, stop):
+          print(f'[learner] {type(e).__name__} from a peer that stopped '
+                'first; saving and ending.', flush=True)
+        else:
+          failure.append(e)
 
     threading.Thread(target=train, name='learner', daemon=True).start()
     while not stop.wait(lifecycle.POLL_SECONDS):
@@ -91,9 +99,12 @@ class LearnerRunner:
       with self._lock:  # Updates and saves, one at a time.
         if stop.is_set():
           return  # No update after the final save.
-        self._learner.step_on(batch)
+        outcome = self._learner.update(batch)
         if self._checkpointer is not None:
           self._checkpointer.maybe_save()
+      # Outside the lock: at a stop, a node on another host may be gone and
+      # a call to it never return; the final save must not wait for it.
+      self._learner.report(outcome)
 
   def _final_save(self) -> None:
     if not self._lock.acquire(timeout=FINAL_SAVE_WAIT_SECONDS):

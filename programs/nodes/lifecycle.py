@@ -54,6 +54,15 @@ class PeerUnreachable(Exception):
 
 # What Courier's errors say when the peer never answered.
 _UNREACHABLE = ('Deadline Exceeded', 'failed to connect', 'Connection refused')
+# ... and what Reverb's say when its server went away mid-connection.
+_PEER_GONE = _UNREACHABLE + ('Socket closed', 'Connection reset',
+                             'UNAVAILABLE')
+# How long a node that lost a peer waits for the program's stop before it
+# calls the loss a failure. Hosts of a multi_host run stop a few seconds
+# apart (launch/coordinator.py's STOP_ACK_SECONDS), and a local launch's
+# processes in some order: a peer gone just before the stop reached this
+# node is the stop, not a failure.
+STOP_GRACE_SECONDS = 10.0
 
 
 def report_failure(node: Any) -> None:
@@ -83,6 +92,17 @@ def stopping() -> bool:
   return event is not None and event.is_set()
 
 
+def stop_follows(error: BaseException, stop: Optional[Any],
+                 grace: float = STOP_GRACE_SECONDS) -> bool:
+  """True if `error` says a peer is gone and the stop event `stop` is set,
+  or is set within `grace` seconds: the program's stop, reaching this node
+  later than the peer. Any other error is a failure, stop or not."""
+  if stop is None or not (isinstance(error, PeerUnreachable) or any(
+      text in str(error) for text in _PEER_GONE)):
+    return False
+  return stop.wait(grace)
+
+
 def guarded(method: Callable[..., None]) -> Callable[..., None]:
   """Wraps a node's `__init__` or `run`: a failure stops the whole program;
   after `run` the process exit is bounded by EXIT_SECONDS.
@@ -103,15 +123,15 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
       method(self, *args, **kwargs)
     except Stopped:
       pass  # A call abandoned at the stop: a clean end, not a failure.
+    except Exception as e:  # pylint: disable=broad-except
+      if stop_follows(e, stop_event()):
+        print(f'{type(self).__name__}.{method.__name__}: {type(e).__name__} '
+              'from a peer that stopped first; a clean end.', flush=True)
+        return
+      _fail(self)
+      raise
     except BaseException:
-      if os.environ.get(RESTARTABLE_ENV) and not stopping():
-        # The traceback follows once the exception ends the process (Python
-        # prints it; for colocated threads Launchpad's WorkerManager does).
-        print(f'{type(self).__name__}.{method.__name__} failed with '
-              f'{type(sys.exc_info()[1]).__name__}; the process ends and '
-              'its supervisor restarts it.', file=sys.stderr, flush=True)
-      else:
-        report_failure(self)
+      _fail(self)
       raise
     finally:
       if method.__name__ == 'run' and _in_own_process():
@@ -119,6 +139,18 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
         faulthandler.dump_traceback_later(EXIT_SECONDS, exit=True)
 
   return wrapper
+
+
+def _fail(node: Any) -> None:
+  """What `guarded` does with the failure being raised in `node`."""
+  if os.environ.get(RESTARTABLE_ENV) and not stopping():
+    # The traceback follows once the exception ends the process (Python
+    # prints it; for colocated threads Launchpad's WorkerManager does).
+    print(f'{type(node).__name__} failed with '
+          f'{type(sys.exc_info()[1]).__name__}; the process ends and '
+          'its supervisor restarts it.', file=sys.stderr, flush=True)
+  else:
+    report_failure(node)
 
 
 def _in_own_process() -> bool:

@@ -110,5 +110,31 @@ class StoppableClientTest(absltest.TestCase):
     self.assertEmpty(failures)
 
 
+class StopFollowsTest(absltest.TestCase):
+  """A peer gone just before this node's stop is the stop, not a failure."""
+
+  def test_a_lost_peer_followed_by_the_stop_is_the_stop(self):
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    self.assertTrue(lifecycle.stop_follows(RuntimeError('Socket closed'),
+                                           stop, grace=10))
+    self.assertLess(time.monotonic() - started, 5)
+
+  def test_a_lost_peer_without_a_stop_is_a_failure_after_the_grace(self):
+    stop = threading.Event()
+    error = lifecycle.PeerUnreachable('add() to the node at 10.0.0.7:1')
+    started = time.monotonic()
+    self.assertFalse(lifecycle.stop_follows(error, stop, grace=0.5))
+    self.assertGreaterEqual(time.monotonic() - started, 0.5)
+
+  def test_other_errors_are_failures_even_at_the_stop(self):
+    stop = threading.Event()
+    stop.set()
+    self.assertFalse(lifecycle.stop_follows(ValueError('a bug'), stop))
+    self.assertFalse(lifecycle.stop_follows(RuntimeError('Socket closed'),
+                                            None))
+
+
 if __name__ == '__main__':
   absltest.main()
