@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.parameter_server_programs
 	$(PY) -m benchmarks.checkpoints
 	$(PY) -m benchmarks.multi_host
+	$(PY) -m benchmarks.dpg
 
 clean-venv:
 	rm -rf $(VENV)

@@ -40,14 +40,17 @@ LAYOUTS = {None: 'process per node', TWO_PROCESSES: '2 processes',
 
 
 def run_program(program, num_actors, colocate, env='cartpole',
-                threshold=THRESHOLD, budget_seconds=BUDGET_SECONDS):
+                threshold=THRESHOLD, budget_seconds=BUDGET_SECONDS,
+                flags=()):
   """One launch of a replay-family program; its figures (module docstring).
 
-  Also used by benchmarks/r2d2.py. `threshold` stops the run (mean of 3
-  evaluator rounds) and times the first round that reaches it.
+  Also used by benchmarks/r2d2.py and benchmarks/dpg.py. `threshold` stops
+  the run (mean of 3 evaluator rounds) and times the first round that
+  reaches it; `flags` go to the launch as they are.
   """
   flags = [f'--program={program}', f'--env={env}',
-           f'--num_actors={num_actors}', f'--target_return={threshold}']
+           f'--num_actors={num_actors}', f'--target_return={threshold}'
+           ] + list(flags)
   if colocate:
     flags.append(f'--colocate={colocate}')
   run = launches.launch(flags, budget_seconds)
@@ -58,7 +61,7 @@ def run_program(program, num_actors, colocate, env='cartpole',
   last = learner[-1]
   end = float(last['walltime_s'])
   stop = [float(x) for x in re.findall(
-      r'target_return=[\d.]+\) after ([\d.]+) s', run.output)]
+      r'target_return=-?[\d.]+\) after ([\d.]+) s', run.output)]
   returns = [float(r['episode_return']) for r in run.csv('evaluator')]
   # Replay rates over the rows that have Reverb's counters (the first row
   # may come before the table answered).
@@ -80,6 +83,10 @@ def run_program(program, num_actors, colocate, env='cartpole',
                           for i in range(len(returns) - 2)] or [float('nan')]),
       'stopped_s': stop[0] if stop else None,
       'peak_rss_gib': run.peak_rss_gib, 'peak_pss_gib': run.peak_pss_gib,
+      'last_return': (sum(returns[-3:]) / len(returns[-3:]) if returns
+                      else float('nan')),
+      'actor_steps': int(float(last['actor_steps'])),
+      'learner_steps': int(float(last['learner_steps'])),
   }
 
 

@@ -7,12 +7,15 @@ live in `programs.nodes`.
 """
 
 from agents.a3c import config as a3c_config
+from agents.dpg import config as dpg_config
 from agents.dqn import config as dqn_config
 from agents.es import config as es_config
 from agents.impala import config as impala_config
 from agents.r2d2 import config as r2d2_config
 from programs import a3c as a3c_program
 from programs import apex as apex_program
+from programs import apex_dpg as apex_dpg_program
+from programs import dpg_r as dpg_r_program
 from programs import dqn as dqn_program
 from programs import es as es_program
 from programs import gorila as gorila_program
@@ -28,4 +31,6 @@ PROGRAMS = {
     'a3c': (a3c_program.make_program, a3c_config.A3CConfig),
     'a2c': (a3c_program.make_program, a3c_config.A2CConfig),
     'es': (es_program.make_program, es_config.ESConfig),
+    'apex_dpg': (apex_dpg_program.make_program, dpg_config.ApexDPGConfig),
+    'dpg_r': (dpg_r_program.make_program, dpg_config.DPGRConfig),
 }

@@ -36,20 +36,35 @@ import numpy as np
 
 class SingleEnvironmentView:
   """What a batched actor is built from, for one environment: num_envs (1),
-  observation_shape, num_actions, and the truncation report (`truncated`
-  [1], `final_observation` [1, ...]) of its last step."""
+  observation_shape, the actions (num_actions, or None and action_shape,
+  action_minimum, action_maximum for continuous ones, as a batched
+  environment has them), and the truncation report (`truncated` [1],
+  `final_observation` [1, ...]) of its last step."""
 
   def __init__(self, environment: dm_env.Environment):
     action_spec = environment.action_spec()
-    if not isinstance(action_spec, specs.DiscreteArray):
-      raise ValueError(f'The environment has continuous actions '
-                       f'({action_spec}); batched actors take discrete ones.')
     self.num_envs = 1
     self.observation_shape = tuple(environment.observation_spec().shape)
-    self.num_actions = int(action_spec.num_values)
+    if isinstance(action_spec, specs.DiscreteArray):
+      self.num_actions = int(action_spec.num_values)
+      self.action_shape = ()
+      self.action_minimum = self.action_maximum = None
+    else:
+      self.num_actions = None
+      self.action_shape = tuple(action_spec.shape)
+      self.action_minimum = np.broadcast_to(
+          np.asarray(action_spec.minimum, np.float32), self.action_shape)
+      self.action_maximum = np.broadcast_to(
+          np.asarray(action_spec.maximum, np.float32), self.action_shape)
     self.truncated = np.zeros(1, bool)
     self.final_observation = np.zeros((1,) + self.observation_shape,
                                       np.float32)
+
+  def batch_action(self, action: np.ndarray) -> np.ndarray:
+    """One environment's action as a batch of one, in the actor's dtype."""
+    if self.num_actions is not None:
+      return np.asarray(action, np.int32).reshape(1)
+    return np.asarray(action, np.float32).reshape((1,) + self.action_shape)
 
 
 class EnvironmentActor(acme.core.Actor):
@@ -87,7 +102,7 @@ class EnvironmentActor(acme.core.Actor):
 
   def observe(self, action: np.ndarray,
               next_timestep: dm_env.TimeStep) -> None:
-    action = np.asarray(action, np.int32).reshape(1)
+    action = self._view.batch_action(action)
     reward = np.asarray(next_timestep.reward, np.float32).reshape(1)
     observation = np.asarray(next_timestep.observation, np.float32)
     if next_timestep.last():
@@ -109,7 +124,7 @@ def make(environment: dm_env.Environment,
          ) -> EnvironmentActor:
   """An acme actor for `environment`; `make_batched_actor(view)` builds the
   agent's batched actor for one environment (view: num_envs,
-  observation_shape, num_actions; pass it as the actor's `environment` where
+  observation_shape, the actions; pass it as the actor's `environment` where
   the actor reads truncations, e.g. agents.dqn.DQNActor)."""
   view = SingleEnvironmentView(environment)
   return EnvironmentActor(make_batched_actor(view), view)

@@ -7,10 +7,20 @@ Known names:
                          the pole angle: the velocities must be inferred
                          from the history (a memory task, as in the
                          recurrent-RL literature's "CartPole-P").
+  pendulum               gymnasium Pendulum-v1 (continuous torque in
+                         [-2, 2]; 200 steps, ended by truncation).
+  reach_push             `agents.common.reach_push`: push a block into a
+                         goal, sparse reward (continuous force in
+                         [-1, 1]^2; options: shaped_reward,
+                         instructive_start_probability).
   minatar/<game>         MinAtar breakout, asterix, freeway, seaquest,
                          space_invaders (10x10xC boards, minimal action set).
   <domain>/<task>        dm_control suite tasks, e.g. cartpole/swingup
-                         (observations flattened into one float32 vector).
+                         (observations flattened into one float32 vector,
+                         float32 actions).
+
+Discrete actions have a `specs.DiscreteArray` spec; continuous ones a
+float32 `specs.BoundedArray`.
 
 Every environment is seeded by `seed`; actors pass `(config.seed, actor_id)`
 through `actor_seed` so two actors never play the same episodes and a run is
@@ -18,15 +28,20 @@ reproducible.
 """
 
 import threading
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import dm_env
 from dm_env import specs
 import numpy as np
 
+from agents.common import reach_push
+
 MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
                  'space_invaders')
-DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity')
+DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'pendulum',
+                'reach_push')
+# Tasks that take options (make_environment's `options`).
+OPTION_NAMES = ('reach_push',)
 # What cartpole_no_velocity observes of CartPole's (x, x', theta, theta').
 CARTPOLE_POSITIONS = (0, 2)
 
@@ -71,22 +86,46 @@ def validate_name(name: str) -> None:
 CONSTRUCTION_LOCK = threading.RLock()
 
 
-def make_environment(name: str, seed: int = 0) -> dm_env.Environment:
+def validate_options(name: str,
+                     options: Optional[Mapping[str, Any]]) -> None:
+  """Checks `options` for task `name`; None or {} suits every task.
+
+  Raises:
+    ValueError: options given to a task that takes none (naming both), or
+      an unknown option or bad value (naming the option).
+  """
+  if not options:
+    return
+  if name not in OPTION_NAMES:
+    raise ValueError(f'Environment {name!r} takes no options; got '
+                     f'{dict(options)!r}. Tasks with options: '
+                     f'{", ".join(OPTION_NAMES)}.')
+  reach_push.ReachPushOptions.from_dict(options)
+
+
+def make_environment(name: str, seed: int = 0,
+                     options: Optional[Mapping[str, Any]] = None
+                     ) -> dm_env.Environment:
   """Returns the environment called `name`, seeded, with float32 observations.
 
   Args:
     name: one of `known_names()`.
     seed: seeds every source of randomness of the environment.
+    options: the task's options (only tasks in OPTION_NAMES take any).
 
   Raises:
-    ValueError: `name` is unknown; the message lists the known names.
+    ValueError: `name` is unknown (the message lists the known names), or
+      `options` are not the task's.
   """
   validate_name(name)
+  validate_options(name, options)
   with CONSTRUCTION_LOCK:
-    return _make_environment(name, seed)
+    return _make_environment(name, seed, options)
 
 
-def _make_environment(name: str, seed: int) -> dm_env.Environment:
+def _make_environment(name: str, seed: int,
+                      options: Optional[Mapping[str, Any]]
+                      ) -> dm_env.Environment:
   if name == 'catch':
     from bsuite.environments import catch  # pylint: disable=g-import-not-at-top
     return Float32Observations(catch.Catch(seed=seed))
@@ -95,6 +134,10 @@ def _make_environment(name: str, seed: int) -> dm_env.Environment:
   if name == 'cartpole_no_velocity':
     return ObservationSubset(GymnasiumAdapter('CartPole-v1', seed),
                              CARTPOLE_POSITIONS)
+  if name == 'pendulum':
+    return GymnasiumAdapter('Pendulum-v1', seed)
+  if name == 'reach_push':
+    return reach_push.ReachPushEnvironment(seed, options)
   family, task = name.split('/', 1)
   if family == 'minatar':
     return MinAtarAdapter(task, seed)
@@ -121,7 +164,7 @@ class Float32Observations(dm_env.Environment):
     spec = self._environment.observation_spec()
     return specs.Array(spec.shape, np.float32, name='observation')
 
-  def action_spec(self) -> specs.DiscreteArray:
+  def action_spec(self) -> specs.Array:
     return self._environment.action_spec()
 
 
@@ -141,10 +184,11 @@ class ObservationSubset(Float32Observations):
 
 
 class GymnasiumAdapter(dm_env.Environment):
-  """A discrete-action gymnasium environment as a dm_env.Environment.
+  """A gymnasium environment as a dm_env.Environment.
 
   Termination gives discount 0; truncation (the time limit) gives discount 1,
-  as dm_env defines an episode cut short.
+  as dm_env defines an episode cut short. A Discrete action space becomes a
+  DiscreteArray, a Box a float32 BoundedArray.
   """
 
   def __init__(self, env_id: str, seed: int):
@@ -152,6 +196,8 @@ class GymnasiumAdapter(dm_env.Environment):
     self._env = gymnasium.make(env_id)
     self._seed = seed
     self._reset_next = True
+    self._continuous = isinstance(self._env.action_space,
+                                  gymnasium.spaces.Box)
 
   def reset(self) -> dm_env.TimeStep:
     # Only the first reset takes the seed; later resets continue its stream.
@@ -163,7 +209,9 @@ class GymnasiumAdapter(dm_env.Environment):
   def step(self, action) -> dm_env.TimeStep:
     if self._reset_next:
       return self.reset()
-    observation, reward, terminated, truncated, _ = self._env.step(int(action))
+    action = (np.asarray(action, np.float32) if self._continuous
+              else int(action))
+    observation, reward, terminated, truncated, _ = self._env.step(action)
     observation = np.asarray(observation, np.float32)
     if terminated:
       self._reset_next = True
@@ -177,8 +225,12 @@ class GymnasiumAdapter(dm_env.Environment):
     return specs.Array(self._env.observation_space.shape, np.float32,
                        name='observation')
 
-  def action_spec(self) -> specs.DiscreteArray:
-    return specs.DiscreteArray(int(self._env.action_space.n), name='action')
+  def action_spec(self) -> specs.Array:
+    space = self._env.action_space
+    if self._continuous:
+      return specs.BoundedArray(space.shape, np.float32, space.low,
+                                space.high, name='action')
+    return specs.DiscreteArray(int(space.n), name='action')
 
 
 class MinAtarAdapter(dm_env.Environment):
@@ -242,7 +294,13 @@ class DMControlFlattened(dm_env.Environment):
     return specs.Array((self._size,), np.float32, name='observation')
 
   def action_spec(self) -> specs.BoundedArray:
-    return self._env.action_spec()
+    # float32, as networks output; dm_control's spec says float64, and its
+    # physics copies float32 controls into its float64 ones.
+    spec = self._env.action_spec()
+    return specs.BoundedArray(spec.shape, np.float32,
+                              np.asarray(spec.minimum, np.float32),
+                              np.asarray(spec.maximum, np.float32),
+                              name='action')
 
 
 def check_discrete(name: str, program: str) -> Dict[str, Any]:
@@ -259,16 +317,47 @@ def check_discrete(name: str, program: str) -> Dict[str, Any]:
   return spec
 
 
+def check_continuous(name: str, program: str) -> Dict[str, Any]:
+  """`environment_spec(name)`, if its actions are continuous.
+
+  Raises:
+    ValueError: `name` is unknown, or its actions are discrete (the message
+      names `program`, which cannot take them).
+  """
+  spec = environment_spec(name)
+  if spec['num_actions'] is not None:
+    raise ValueError(f'{program} takes continuous actions; environment '
+                     f'{name!r} has discrete ones ({spec["num_actions"]} '
+                     'actions).')
+  return spec
+
+
 def environment_spec(name: str) -> Dict[str, Any]:
-  """Observation shape and number of actions of `name`, without keeping it.
+  """Observation and action shapes of `name`, without keeping it.
+
+  Plain values only (tuples, lists, ints, floats): programs pass the spec
+  to nodes, which pickle it.
 
   Returns:
-    {'observation_shape': tuple, 'num_actions': int or None (continuous)}.
+    {'observation_shape': tuple,
+     'num_actions': int, or None if continuous,
+     'action_shape': tuple (() if discrete),
+     'action_minimum', 'action_maximum': lists of floats of action_shape,
+       or None if discrete}.
   """
   env = make_environment(name, seed=0)
   action_spec = env.action_spec()
-  num_actions = (int(action_spec.num_values)
-                 if isinstance(action_spec, specs.DiscreteArray) else None)
-  return {'observation_shape': tuple(env.observation_spec().shape),
-          'num_actions': num_actions}
+  spec = {'observation_shape': tuple(env.observation_spec().shape)}
+  if isinstance(action_spec, specs.DiscreteArray):
+    spec.update(num_actions=int(action_spec.num_values), action_shape=(),
+                action_minimum=None, action_maximum=None)
+    return spec
 
+  def bound(value) -> list:
+    return np.broadcast_to(np.asarray(value, np.float64),
+                           action_spec.shape).tolist()
+
+  spec.update(num_actions=None, action_shape=tuple(action_spec.shape),
+              action_minimum=bound(action_spec.minimum),
+              action_maximum=bound(action_spec.maximum))
+  return spec

@@ -6,6 +6,8 @@
                       washes out the one large error of a long sequence)
 """
 
+from typing import Any
+
 import tensorflow as tf
 
 
@@ -27,3 +29,14 @@ def sequence_priority(abs_td_error: tf.Tensor, eta: float) -> tf.Tensor:
   """R2D2's priority [B] of each sequence from its |TD errors| [T, B]."""
   return (eta * tf.reduce_max(abs_td_error, axis=0) +
           (1.0 - eta) * tf.reduce_mean(abs_td_error, axis=0))
+
+
+def weighted_mean(loss: tf.Tensor, probability: tf.Tensor,
+                  table_size: tf.Tensor, config: Any) -> tf.Tensor:
+  """mean_i w_i loss_i over a batch [B]: importance weights when
+  `config.prioritized` (with `config.importance_sampling_exponent`), else
+  the plain mean."""
+  if not config.prioritized:
+    return tf.reduce_mean(loss)
+  return tf.reduce_mean(importance_weights(
+      probability, table_size, config.importance_sampling_exponent) * loss)

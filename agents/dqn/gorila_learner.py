@@ -11,12 +11,13 @@ than `max_staleness` updates old), and write priorities back if replay is
 prioritized.
 """
 
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from agents.common import parameter_server
+from agents.common import remote_network
 from agents.common import replay_samples
 from agents.common import weights
 from agents.dqn import config as config_lib
@@ -40,23 +41,9 @@ class GorilaLearner(learner_lib.DQNLearner):
     super().__init__(network, target_network, iterator, config,
                      priority_writer=priority_writer, counter=counter,
                      logger=logger)
-    self._parameters = parameters
-    # Every learner offers the seeded initial weights; the first one wins.
-    parameters.initialize(weights.get_weights(network))
-    self._versions: List[int] = []
-    self._pull(update_target=True)
-    self.pushed = 0
-    self.dropped = 0
-
-  def _pull(self, update_target: bool) -> None:
-    self._set(*self._parameters.pull(), update_target=update_target)
-
-  def _set(self, arrays: List[np.ndarray], versions: List[int],
-           update_target: bool) -> None:
-    self._versions = versions
-    weights.set_weights(self._network, arrays)
-    if update_target:
-      weights.set_weights(self._target_network, arrays)
+    # Pulls the shards' start into the online and target networks.
+    self._remote = remote_network.RemoteNetwork(network, parameters)
+    weights.set_weights(target_network, weights.get_weights(network))
 
   # No autograph, as DQNLearner._step: the same loss, and converting
   # sonnet's and trfl's code was most of the first step's trace time.
@@ -77,17 +64,11 @@ class GorilaLearner(learner_lib.DQNLearner):
     config = self._config
     refresh_target = num_steps % config.target_update_period == 0
     pull = refresh_target or num_steps % config.parameter_pull_period == 0
-    applied, pulled = self._parameters.push(
-        [g.numpy() for g in gradients], self._versions, pull=pull)
-    self.pushed += 1
-    stale = not all(applied)
-    self.dropped += stale
-    if pulled is not None:
-      self._set(*pulled, update_target=refresh_target)
-    elif stale:  # Catch up before computing on parameters that old again.
-      self._pull(update_target=False)
+    pulled = self._remote.push(gradients, pull=pull)
+    if pulled is not None and refresh_target:
+      weights.set_weights(self._target_network, pulled)
     return {k: float(v) for k, v in metrics.items()}, priority.numpy()
 
   def _extra_metrics(self) -> Dict[str, float]:
-    return {'gradients_dropped': self.dropped,
-            'gradients_dropped_fraction': self.dropped / max(self.pushed, 1)}
+    return {'gradients_dropped': self._remote.dropped,
+            'gradients_dropped_fraction': self._remote.dropped_fraction}

@@ -3,7 +3,8 @@ replay item holds, the replay table, and the writer that inserts them.
 
 One replay item is one transition (so that each has its own priority):
   observation       [...] float32   x_s
-  action            []    int32     a_s
+  action            []    int32     a_s (continuous actions, DPG:
+                    [A]   float32)
   reward            []    float32   sum_{k=s}^{e-1} gamma^(k-s) r_k (times
                                     the environment discounts before k)
   discount          []    float32   prod_{k=s}^{e-1} gamma d_k: the weight of
@@ -34,11 +35,15 @@ FIELDS = ('observation', 'action', 'reward', 'discount', 'next_observation')
 Transitions = Dict[str, np.ndarray]  # FIELDS -> [M, ...]
 
 
-def signature(observation_shape: Sequence[int]) -> Dict[str, tf.TensorSpec]:
+def signature(observation_shape: Sequence[int],
+              action_shape: Sequence[int] = ()) -> Dict[str, tf.TensorSpec]:
+  """One item's signature; int32 actions if `action_shape` is (), else
+  float32 vectors of that shape."""
   observation = tf.TensorSpec(list(observation_shape), tf.float32)
   return {
       'observation': observation,
-      'action': tf.TensorSpec([], tf.int32),
+      'action': tf.TensorSpec(list(action_shape),
+                              tf.float32 if action_shape else tf.int32),
       'reward': tf.TensorSpec([], tf.float32),
       'discount': tf.TensorSpec([], tf.float32),
       'next_observation': observation,
@@ -47,9 +52,11 @@ def signature(observation_shape: Sequence[int]) -> Dict[str, tf.TensorSpec]:
 
 def replay_table(observation_shape: Sequence[int],
                  config: config_lib.DQNConfig,
-                 name: str = REPLAY_TABLE) -> reverb.Table:
+                 name: str = REPLAY_TABLE,
+                 action_shape: Sequence[int] = ()) -> reverb.Table:
   """The replay table of transitions (`replay_tables.replay_table`)."""
-  return replay_tables.replay_table(name, signature(observation_shape), config)
+  return replay_tables.replay_table(
+      name, signature(observation_shape, action_shape), config)
 
 
 class NStepAccumulator:
@@ -61,12 +68,17 @@ class NStepAccumulator:
   """
 
   def __init__(self, num_envs: int, observation_shape: Sequence[int],
-               n_step: int, discount: float):
+               n_step: int, discount: float,
+               action_shape: Sequence[int] = ()):
+    """`action_shape` () for discrete actions (int32), else the shape of
+    one continuous action (float32)."""
     self._n = n_step
+    self._action_shape = tuple(action_shape)
     self._gamma = np.float32(discount)
     shape = (n_step, num_envs) + tuple(observation_shape)
     self._observation = np.zeros(shape, np.float32)
-    self._action = np.zeros((n_step, num_envs), np.int32)
+    self._action = np.zeros((n_step, num_envs) + self._action_shape,
+                            _action_dtype(action_shape))
     self._reward = np.zeros((n_step, num_envs), np.float32)
     self._discount = np.zeros((n_step, num_envs), np.float32)
     self._count = np.zeros(num_envs, np.int64)  # Steps of the episode, <= n.
@@ -108,7 +120,8 @@ class NStepAccumulator:
         out.append(self._emit(envs, length, next_observation))
     self._count[ended] = 0
     if not out:
-      return empty_transitions(self._observation.shape[2:])
+      return empty_transitions(self._observation.shape[2:],
+                               self._action_shape)
     return {k: np.concatenate([o[k] for o in out]) for k in FIELDS}
 
   def _emit(self, envs: np.ndarray, length: int,
@@ -130,10 +143,17 @@ class NStepAccumulator:
     }
 
 
-def empty_transitions(observation_shape: Sequence[int]) -> Transitions:
+def _action_dtype(action_shape: Sequence[int]) -> type:
+  return np.float32 if tuple(action_shape) else np.int32
+
+
+def empty_transitions(observation_shape: Sequence[int],
+                      action_shape: Sequence[int] = ()) -> Transitions:
   shape = (0,) + tuple(observation_shape)
   return {'observation': np.zeros(shape, np.float32),
-          'action': np.zeros(0, np.int32), 'reward': np.zeros(0, np.float32),
+          'action': np.zeros((0,) + tuple(action_shape),
+                             _action_dtype(action_shape)),
+          'reward': np.zeros(0, np.float32),
           'discount': np.zeros(0, np.float32),
           'next_observation': np.zeros(shape, np.float32)}
 

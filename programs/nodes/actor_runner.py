@@ -3,7 +3,7 @@ own batched environment, stepped until the program stops; counts its steps
 and, for one actor per program, logs them with the episode returns."""
 
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import launchpad as lp
 
@@ -51,9 +51,11 @@ class ActorRunner:
                num_envs: int, seed: int, variable_source: Any,
                replay: Any, counter: Any, logdir: Optional[str],
                start_time: float, log_period_seconds: float,
-               log: bool):
+               log: bool,
+               environment_options: Optional[Dict[str, Any]] = None):
     self._make_actor = make_actor
     self._environment_name = environment_name
+    self._environment_options = environment_options
     self._num_envs = num_envs
     self._seed = seed
     self._variable_source = variable_server.variable_source(variable_source)
@@ -71,7 +73,8 @@ class ActorRunner:
   def run(self) -> None:
     stop = lp.stop_event()
     environment = batched_environments.make_batched_environment(
-        self._environment_name, self._num_envs, self._seed)
+        self._environment_name, self._num_envs, self._seed,
+        self._environment_options)
     actor = self._make_actor(
         environment=environment, variable_source=self._variable_source,
         replay=self._replay, should_stop=stop.is_set)
@@ -110,13 +113,17 @@ class ActorRunner:
 def build_actor(make_actor: ActorFactory, *, environment_name: str,
                 num_envs: int, seed: int, variable_source: Any, replay: Any,
                 counter: Any, logdir: Optional[str], start_time: float,
-                log_period_seconds: float, log: bool) -> lp.PyClassNode:
+                log_period_seconds: float, log: bool,
+                environment_options: Optional[Dict[str, Any]] = None
+                ) -> lp.PyClassNode:
   """An actor node: `make_actor` on `num_envs` copies of `environment_name`
-  seeded from `seed`, reading `variable_source` (a variable server, or the
-  parameter shards), writing to `replay` (None: it writes elsewhere or
-  nowhere), counting into `counter`; it logs if `log`."""
+  (with the task's `environment_options`, if any) seeded from `seed`,
+  reading `variable_source` (a variable server, or the parameter shards),
+  writing to `replay` (None: it writes elsewhere or nowhere), counting into
+  `counter`; it logs if `log`."""
   return lp.PyClassNode(
       ActorRunner, make_actor=make_actor, environment_name=environment_name,
       num_envs=num_envs, seed=seed, variable_source=variable_source,
       replay=replay, counter=counter, logdir=logdir, start_time=start_time,
-      log_period_seconds=log_period_seconds, log=log)
+      log_period_seconds=log_period_seconds, log=log,
+      environment_options=environment_options)

@@ -4,7 +4,7 @@ stops the program at the budget's target return."""
 
 import collections
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import launchpad as lp
 import numpy as np
@@ -31,12 +31,13 @@ class Evaluator:
                num_episodes: int, seed: int, variable_source: Any,
                counter: Any, logdir: Optional[str], start_time: float,
                period_seconds: float,
-               budget: Optional[budget_lib.Budget] = None):
+               budget: Optional[budget_lib.Budget] = None,
+               environment_options: Optional[Dict[str, Any]] = None):
     self._budget = budget
     self._start_time = start_time
     counter = lifecycle.StoppableClient(counter)
     self._environment = batched_environments.make_batched_environment(
-        environment_name, num_episodes, seed)
+        environment_name, num_episodes, seed, environment_options)
     self._actor = make_actor(
         environment=self._environment,
         variable_source=variable_server.variable_source(variable_source))
@@ -87,11 +88,15 @@ def build_evaluator(make_actor: Callable[..., Any], *, environment_name: str,
                     num_episodes: int, seed: int, variable_source: Any,
                     counter: Any, logdir: Optional[str], start_time: float,
                     period_seconds: float,
-                    budget: budget_lib.Budget) -> lp.PyClassNode:
+                    budget: budget_lib.Budget,
+                    environment_options: Optional[Dict[str, Any]] = None
+                    ) -> lp.PyClassNode:
   """An evaluator node: `make_actor` on `num_episodes` copies of
-  `environment_name` every `period_seconds`, reading `variable_source`."""
+  `environment_name` (with the task's `environment_options`, if any) every
+  `period_seconds`, reading `variable_source`."""
   return lp.PyClassNode(
       Evaluator, make_actor=make_actor, environment_name=environment_name,
       num_episodes=num_episodes, seed=seed, variable_source=variable_source,
       counter=counter, logdir=logdir, start_time=start_time,
-      period_seconds=period_seconds, budget=budget)
+      period_seconds=period_seconds, budget=budget,
+      environment_options=environment_options)

@@ -47,6 +47,9 @@ def _replay_checkpointed(logdir):
       for d in os.listdir(directory))
 
 
+BLIND_CATCH_RETURN = -0.6
+
+
 class ResumeTest(absltest.TestCase):
 
   def setUp(self):
@@ -81,7 +84,6 @@ class ResumeTest(absltest.TestCase):
     fresh = _rows(self.logdir, 'evaluator')
     untrained = [float(r['episode_return']) for r in fresh
                  if float(r.get('learner_steps') or 0) == 0]
-    self.assertNotEmpty(untrained, fresh)
     killed_at = float(_rows(self.logdir, 'learner')[-1]['walltime_s'])
 
     with helpers.Launch(command, 300) as second:
@@ -109,7 +111,10 @@ class ResumeTest(absltest.TestCase):
     evaluator_rows = _rows(self.logdir, 'evaluator')
     resumed_rounds = evaluator_rows[len(fresh):]
     self.assertNotEmpty(resumed_rounds)
-    first_fresh = untrained[0]
+    # On a loaded machine the evaluator may first play after the learner
+    # started; then the baseline is Catch's return of a policy blind to the
+    # ball (the paddle catches it in 1 column of 5): 0.2 - 0.8 = -0.6.
+    first_fresh = untrained[0] if untrained else BLIND_CATCH_RETURN
     first_resumed = float(resumed_rounds[0]['episode_return'])
     print(f'first evaluator round: fresh {first_fresh}, resumed '
           f'{first_resumed} at learner step '

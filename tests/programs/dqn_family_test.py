@@ -4,8 +4,8 @@ test_mt smoke run of each learner against its real nodes."""
 from absl.testing import absltest
 from absl.testing import parameterized
 
+from agents.common import replay_learner
 from agents.dqn import config as config_lib
-from agents.dqn import learner as learner_lib
 from programs import apex
 from programs import dqn
 from programs import gorila
@@ -85,19 +85,19 @@ class SmokeTest(parameterized.TestCase):
                                   num_actors=2, budget=BUDGET)
     (learner,), counter = helpers.launch_test_mt(self, program)
     # The learner counts in batches of COUNT_PERIOD steps.
-    for _ in range(learner_lib.COUNT_PERIOD):
+    for _ in range(replay_learner.COUNT_PERIOD):
       learner.step()  # Waits for min_replay_size transitions from actors.
     counts = helpers.wait_for_counts(
-        counter, {'learner_steps': learner_lib.COUNT_PERIOD,
+        counter, {'learner_steps': replay_learner.COUNT_PERIOD,
                   'actor_steps': 1})
-    self.assertEqual(counts['learner_steps'], learner_lib.COUNT_PERIOD)
+    self.assertEqual(counts['learner_steps'], replay_learner.COUNT_PERIOD)
     self.assertGreaterEqual(counts['actor_steps'], SMALL['min_replay_size'])
     (variables,) = learner.get_variables(['network'])
     self.assertNotEmpty(variables)
     if module is gorila:  # The updates happened on the parameter server.
       shard = program.groups['parameter_server'][0].create_handle()
       self.assertEqual(shard.dereference().stats()['applied'],
-                       learner_lib.COUNT_PERIOD)
+                       replay_learner.COUNT_PERIOD)
 
   def test_gorila_bundled_two_learners_share_the_shards(self):
     config = config_lib.GorilaConfig(**SMALL, replay_mode='bundled',

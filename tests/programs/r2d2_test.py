@@ -5,7 +5,7 @@ from absl.testing import absltest
 from absl.testing import parameterized
 import pytest
 
-from agents.dqn import learner as learner_lib
+from agents.common import replay_learner
 from agents.r2d2 import config as config_lib
 from programs import r2d2
 from programs.nodes import budget as budget_lib
@@ -45,12 +45,12 @@ class SmokeTest(absltest.TestCase):
     program = r2d2.make_program(SMALL, 'cartpole_no_velocity', num_actors=2,
                                 budget=BUDGET)
     (learner,), counter = helpers.launch_test_mt(self, program)
-    for _ in range(learner_lib.COUNT_PERIOD):
+    for _ in range(replay_learner.COUNT_PERIOD):
       learner.step()  # Waits for min_replay_size sequences from actors.
     counts = helpers.wait_for_counts(
-        counter, {'learner_steps': learner_lib.COUNT_PERIOD,
+        counter, {'learner_steps': replay_learner.COUNT_PERIOD,
                   'actor_steps': 1})
-    self.assertEqual(counts['learner_steps'], learner_lib.COUNT_PERIOD)
+    self.assertEqual(counts['learner_steps'], replay_learner.COUNT_PERIOD)
     # min_replay_size sequences of sequence_length steps were acted first.
     self.assertGreaterEqual(counts['actor_steps'],
                             SMALL.min_replay_size * SMALL.sequence_period)

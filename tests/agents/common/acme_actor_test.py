@@ -141,10 +141,18 @@ class EnvironmentActorTest(absltest.TestCase):
                       (False, False), (False, False)])
     np.testing.assert_array_equal(seen[2][1], [[3.0, 3.0]])
 
-  def test_continuous_actions_are_refused(self):
-    environment = environments.make_environment('cartpole/swingup', seed=0)
-    with self.assertRaisesRegex(ValueError, 'continuous actions'):
-      acme_actor.make(environment, lambda view: Recorder())
+  def test_continuous_actions_reach_the_actor_as_float_vectors(self):
+    environment = environments.make_environment('reacher/easy', seed=0)
+    view = acme_actor.SingleEnvironmentView(environment)
+    self.assertIsNone(view.num_actions)
+    self.assertEqual(view.action_shape, (2,))
+    np.testing.assert_array_equal(view.action_minimum, [-1.0, -1.0])
+    batched = view.batch_action(np.array([0.5, -0.25]))
+    self.assertEqual(batched.dtype, np.float32)
+    np.testing.assert_array_equal(batched, [[0.5, -0.25]])
+    discrete = acme_actor.SingleEnvironmentView(
+        environments.make_environment('catch', seed=0))
+    self.assertEqual(discrete.batch_action(np.int64(2)).dtype, np.int32)
 
 
 if __name__ == '__main__':

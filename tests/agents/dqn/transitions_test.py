@@ -87,6 +87,21 @@ class NStepAccumulatorTest(parameterized.TestCase):
     self.assertEqual(out['observation'].dtype, np.float32)
     self.assertEqual(out['action'].dtype, np.int32)
 
+  def test_continuous_actions_are_float_vectors_from_the_window_start(self):
+    accumulator = transitions.NStepAccumulator(2, (1,), 2, 0.5,
+                                               action_shape=(2,))
+    self.assertEmpty(accumulator.add(
+        np.zeros((2, 1)), np.array([[0.1, 0.2], [0.3, 0.4]]), np.ones(2),
+        np.ones(2), np.ones((2, 1)), np.zeros(2, bool))['action'])
+    out = accumulator.add(
+        np.ones((2, 1)), np.array([[0.5, 0.6], [0.7, 0.8]]), np.ones(2),
+        np.ones(2), np.full((2, 1), 2.0), np.zeros(2, bool))
+    self.assertEqual(out['action'].dtype, np.float32)
+    np.testing.assert_allclose(out['action'], [[0.1, 0.2], [0.3, 0.4]])
+    np.testing.assert_allclose(out['reward'], [1.5, 1.5])
+    self.assertEqual(
+        transitions.signature((1,), (2,))['action'].dtype.name, 'float32')
+
 
 if __name__ == '__main__':
   absltest.main()
