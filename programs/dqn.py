@@ -29,6 +29,7 @@ from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import lifecycle
 from programs.nodes import replay as replay_lib
 from programs.nodes import loggers
 from programs.nodes import variable_server as variable_server_lib
@@ -68,7 +69,8 @@ def learner_kwargs(agent: Any, replay: Any, counter: Any, *,
         table=agent.REPLAY_TABLE)
   return dict(counter=counter, logger=logger,
               **parts.learner_parts(agent, replay, config=config,
-                                    environment_name=environment_name))
+                                    environment_name=environment_name,
+                                    on_wait=lifecycle.check_stop))
 
 
 def make_learner(replay: Any, counter: Any, **kwargs: Any) -> Any:

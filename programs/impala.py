@@ -25,6 +25,7 @@ from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import lifecycle
 from programs.nodes import loggers
 from programs.nodes import variable_server as variable_server_lib
 
@@ -57,15 +58,14 @@ def make_learner(replay: Any, counter: Any, *,
                  config: config_lib.IMPALAConfig, environment_name: str,
                  logdir: Optional[str], start_time: float) -> Any:
   """The learner, reading batches of unrolls from the queue."""
-  from acme import datasets  # pylint: disable=g-import-not-at-top
   from agents import impala  # pylint: disable=g-import-not-at-top
+  from agents.common import replay_datasets  # pylint: disable=g-import-not-at-top
   spec = environments.environment_spec(environment_name)
   network = impala.make_network(spec['observation_shape'],
                                 spec['num_actions'], config)
-  # One reader thread: the default 12 compete with the actors for 2 cores.
-  dataset = datasets.make_reverb_dataset(
-      server_address=replay.server_address, batch_size=config.batch_size,
-      table=impala.QUEUE_TABLE, num_parallel_calls=1, prefetch_size=1)
+  dataset = replay_datasets.make_dataset(
+      replay.server_address, impala.QUEUE_TABLE, config.batch_size,
+      on_wait=lifecycle.check_stop)
   counter = counter_lib.CounterClient(counter)
   logger = loggers.learner_logger(counter, logdir=logdir,
                                   start_time=start_time,

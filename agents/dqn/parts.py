@@ -9,9 +9,8 @@ writer or dataset, the priority writer, the variable client, exploration.
 import functools
 from typing import Any, Callable, Dict, Optional, Union
 
-from acme import datasets
-
 from agents.common import environments
+from agents.common import replay_datasets
 from agents.common import replay_samples
 from agents.common import replay_writers
 from agents.common import variable_client as variable_client_lib
@@ -57,16 +56,18 @@ def actor_parts(agent: Any, environment: Any, variable_source: Any,
 
 
 def learner_parts(agent: Any, replay: Any, *, config: config_lib.DQNConfig,
-                  environment_name: str) -> Dict[str, Any]:
+                  environment_name: str,
+                  on_wait: Optional[Callable[[], None]] = None
+                  ) -> Dict[str, Any]:
   """network, target_network, iterator (over replay's table) and
-  priority_writer (None unless prioritized), for `agent`'s learner."""
+  priority_writer (None unless prioritized), for `agent`'s learner;
+  `on_wait` as `agents.common.replay_datasets.make_dataset`'s."""
   spec = environments.environment_spec(environment_name)
   make = functools.partial(agent.make_network, spec['observation_shape'],
                            spec['num_actions'], config)
-  # One reader thread: the default 12 compete with the actors for 2 cores.
-  dataset = datasets.make_reverb_dataset(
-      server_address=replay.server_address, batch_size=config.batch_size,
-      table=agent.REPLAY_TABLE, num_parallel_calls=1, prefetch_size=1)
+  dataset = replay_datasets.make_dataset(
+      replay.server_address, agent.REPLAY_TABLE, config.batch_size,
+      on_wait=on_wait)
   priority_writer = None
   if config.prioritized:
     priority_writer = replay_samples.PriorityWriter(replay,

@@ -92,6 +92,14 @@ def stopping() -> bool:
   return event is not None and event.is_set()
 
 
+def check_stop(what: str = '') -> None:
+  """Raises Stopped (naming `what`) once the program is stopping: for waits
+  that poll, e.g. a learner's for its replay table
+  (`agents.common.replay_datasets`)."""
+  if stopping():
+    raise Stopped(what)
+
+
 def stop_follows(error: BaseException, stop: Optional[Any],
                  grace: float = STOP_GRACE_SECONDS) -> bool:
   """True if `error` says a peer is gone and the stop event `stop` is set,

@@ -56,7 +56,7 @@ class LaunchTest(absltest.TestCase):
     with helpers.Launch(['--env=catch', '--max_seconds=600'], 240) as launch:
       self.assertTrue(launch.wait_for_output(STARTED, 120), launch.output())
       launch.interrupt()
-      launch.wait(timeout_seconds=30)
+      launch.wait(timeout_seconds=45)
       self.assertEmpty(launch.leftovers(), launch.output()[-3000:])
     self.assertEmpty(launch.killed)
 
