@@ -32,6 +32,7 @@ from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import lifecycle
 from programs.nodes import loggers
 from programs.nodes import replay as replay_lib
 from programs.nodes import variable_server as variable_server_lib
@@ -72,7 +73,8 @@ def make_learner(replay: Any, counter: Any, *, config: config_lib.DPGConfig,
   return dpg.DPGLearner(
       **learner_reporting(replay, counter, config=config, **logs),
       **dpg.learner_parts(replay, config=config,
-                          environment_name=environment_name))
+                          environment_name=environment_name,
+                          on_wait=lifecycle.check_stop))
 
 
 def replay_tables(spec: Dict[str, Any], config: config_lib.DPGConfig) -> Any:

@@ -41,6 +41,7 @@ from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import lifecycle
 from programs.nodes import parameter_shard
 from programs.nodes import replay as replay_lib
 from programs.nodes import variable_server as variable_server_lib
@@ -60,7 +61,8 @@ def make_worker_learner(replay: Any, counter: Any,
       critic_parameters=parameter_server.ShardedParameters(critic_shards),
       **apex_dpg.learner_reporting(replay, counter, config=config, **logs),
       **dpg.learner_parts(replay, config=config,
-                          environment_name=environment_name))
+                          environment_name=environment_name,
+                          on_wait=lifecycle.check_stop))
 
 
 def make_program(config: config_lib.DPGRConfig, environment_name: str, *,

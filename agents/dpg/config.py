@@ -72,6 +72,10 @@ class DPGConfig:
   adam_epsilon: float = 1e-8
   # Global-norm clipping of each network's gradients (D4PG: 40).
   max_gradient_norm: float = 40.0
+  # Weight of the mean squared pre-tanh activation of the policy, added to
+  # its loss (`agents.dpg.losses.preactivation_penalty`): keeps the tanh out
+  # of saturation, where the policy gradient vanishes. 0 turns it off.
+  preactivation_penalty: float = 1e-3
   # D4PG's categorical critic (Bellemare et al. 2017): num_atoms atoms on
   # [v_min, v_max], trained by the projected distributional TD target; the
   # policy climbs its mean. Off: a scalar critic and squared TD errors. The
@@ -104,7 +108,8 @@ class DPGConfig:
         'target_update_period', 'num_atoms', 'eval_episodes'))
     config_checks.unit_interval(self, (
         'discount', 'priority_exponent', 'importance_sampling_exponent'))
-    config_checks.non_negative(self, ('noise_scale', 'replay_ratio'))
+    config_checks.non_negative(self, ('noise_scale', 'replay_ratio',
+                                      'preactivation_penalty'))
     config_checks.positive(self, (
         'polyak_tau', 'priority_epsilon', 'critic_learning_rate',
         'policy_learning_rate', 'adam_epsilon', 'max_gradient_norm',

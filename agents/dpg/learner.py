@@ -60,9 +60,13 @@ class DPGLoss:
       critic_loss = priorities.weighted_mean(out.loss, probability,
                                              table_size, config)
     with tf.GradientTape() as policy_tape:
-      action = self.policy(observation)
+      preactivation = self.policy.preactivation(observation)
+      action = self.policy.squash(preactivation)
       q_values = self.critic(observation, action).q_values
-      policy_loss = tf.reduce_mean(losses.policy_loss(q_values, action))
+      policy_loss = tf.reduce_mean(
+          losses.policy_loss(q_values, action) +
+          config.preactivation_penalty * losses.preactivation_penalty(
+              preactivation))
     critic_gradients, critic_norm = tf.clip_by_global_norm(
         critic_tape.gradient(critic_loss, self.critic.trainable_variables),
         config.max_gradient_norm)

@@ -13,6 +13,10 @@
                         in a is -dQ/da; through the expected Q of a
                         categorical critic
 
+  policy, penalty:      mean over action dimensions of the squared
+                        pre-tanh activation, weighted by
+                        config.preactivation_penalty (below)
+
 `discount` already holds gamma^n and the episode ends
 (`agents.dqn.transitions`). The critic loss gives the actors' initial Ape-X
 priorities too, their one set of networks standing in for the targets.
@@ -61,3 +65,17 @@ def policy_loss(q_values: tf.Tensor, action: tf.Tensor) -> tf.Tensor:
   """The DPG loss [B] of actions a = pi(x) [B, A] and Q(x, a) [B]; its
   gradient reaches only the policy (dQ/da is a constant to it)."""
   return trfl.dpg(q_values, action).loss
+
+
+def preactivation_penalty(preactivation: tf.Tensor) -> tf.Tensor:
+  """[B]: the mean square of the policy's pre-tanh activations [B, A].
+
+  Where tanh saturates (|u| > ~9 in float32) its derivative is 0 and the
+  DPG gradient with it: a policy pushed to a bound stays there. DPG-R on
+  Pendulum did so in some runs (the policy's gradient norm exactly 0 for
+  thousands of updates, returns -1,300 to -1,600 after 10,000). This
+  penalty's gradient, 2u, pulls such a unit back; near 0 it is negligible
+  (the "mean regularisation" of the pre-tanh values in Haarnoja et al.'s
+  SAC code, weight 1e-3).
+  """
+  return tf.reduce_mean(tf.square(preactivation), axis=-1)

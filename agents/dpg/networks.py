@@ -44,9 +44,17 @@ class Policy(snt.Module):
     self._minimum = tf.constant(minimum)
     self._range = tf.constant(maximum - minimum)
 
-  def __call__(self, observation: tf.Tensor) -> tf.Tensor:
-    squashed = tf.tanh(self.head(self._torso(observation)))  # [-1, 1]
+  def preactivation(self, observation: tf.Tensor) -> tf.Tensor:
+    """The head's output before the tanh [B, A]."""
+    return self.head(self._torso(observation))
+
+  def squash(self, preactivation: tf.Tensor) -> tf.Tensor:
+    """Actions within the bounds from `preactivation`."""
+    squashed = tf.tanh(preactivation)  # [-1, 1]
     return self._minimum + 0.5 * (squashed + 1.0) * self._range
+
+  def __call__(self, observation: tf.Tensor) -> tf.Tensor:
+    return self.squash(self.preactivation(observation))
 
 
 class Critic(snt.Module):

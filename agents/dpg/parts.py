@@ -9,10 +9,10 @@ The replay-family machinery is the DQN family's: transitions
 
 from typing import Any, Callable, Dict, Optional
 
-from acme import datasets
 import reverb
 
 from agents.common import environments
+from agents.common import replay_datasets
 from agents.common import replay_samples
 from agents.common import replay_writers
 from agents.common import variable_client as variable_client_lib
@@ -75,17 +75,18 @@ def actor_parts(environment: Any, variable_source: Any,
 
 def learner_parts(replay: Any, *, config: config_lib.DPGConfig,
                   environment_name: str,
-                  table: str = transitions.REPLAY_TABLE) -> Dict[str, Any]:
+                  table: str = transitions.REPLAY_TABLE,
+                  on_wait: Optional[Callable[[], None]] = None
+                  ) -> Dict[str, Any]:
   """The keyword arguments of DPGLearner but counter and logger: the four
   networks, the iterator over `table` and the priority writer (None
-  unless prioritized)."""
+  unless prioritized); `on_wait` as
+  `agents.common.replay_datasets.make_dataset`'s."""
   spec = environments.environment_spec(environment_name)
   policy, critic = _networks(spec, config)
   target_policy, target_critic = _networks(spec, config)
-  # One reader thread: the default 12 compete with the actors for 2 cores.
-  dataset = datasets.make_reverb_dataset(
-      server_address=replay.server_address, batch_size=config.batch_size,
-      table=table, num_parallel_calls=1, prefetch_size=1)
+  dataset = replay_datasets.make_dataset(
+      replay.server_address, table, config.batch_size, on_wait=on_wait)
   priority_writer = None
   if config.prioritized:
     priority_writer = replay_samples.PriorityWriter(replay, table)

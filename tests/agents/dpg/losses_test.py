@@ -132,5 +132,49 @@ class GradientFlowTest(absltest.TestCase):
     self.assertGreater(actions[:, 0].max(), 1.9)
 
 
+class PreactivationPenaltyTest(absltest.TestCase):
+  """A saturated policy gets no DPG gradient; the penalty pulls it back."""
+
+  def _saturated_policy_gradients(self, penalty):
+    config = config_lib.DPGConfig(policy_hidden_sizes=(16,),
+                                  critic_hidden_sizes=(16,),
+                                  preactivation_penalty=penalty)
+    make = lambda: networks.make_networks((3,), [-2.0], [2.0], config)
+    policy, critic = make()
+    target_policy, target_critic = make()
+    policy.head.w.assign(policy.head.w * 1e5)  # Pre-activations ~1e3.
+    policy.head.b.assign(tf.fill(policy.head.b.shape, 50.0))
+    loss = learner_lib.DPGLoss(policy, critic, target_policy, target_critic,
+                               config)
+    rng = np.random.default_rng(3)
+    data = {'observation': rng.normal(size=(8, 3)).astype(np.float32),
+            'action': rng.uniform(-2, 2, size=(8, 1)).astype(np.float32),
+            'reward': rng.normal(size=8).astype(np.float32),
+            'discount': np.full(8, 0.9, np.float32),
+            'next_observation': rng.normal(size=(8, 3)).astype(np.float32)}
+    policy_g, _, _, _ = tf.function(loss.gradients)(data, tf.ones(8),
+                                                    tf.ones(8))
+    observation = tf.constant(data['observation'])
+    return policy, policy_g, observation
+
+  def test_penalty_as_numpy(self):
+    u = np.array([[1.0, -2.0], [0.0, 4.0]], np.float32)
+    np.testing.assert_allclose(losses.preactivation_penalty(u).numpy(),
+                               [2.5, 8.0])
+
+  def test_without_it_a_saturated_policy_has_no_gradient(self):
+    _, policy_g, _ = self._saturated_policy_gradients(0.0)
+    self.assertEqual(float(tf.linalg.global_norm(policy_g)), 0.0)
+
+  def test_with_it_a_step_leaves_saturation(self):
+    policy, policy_g, observation = self._saturated_policy_gradients(1e-3)
+    self.assertGreater(float(tf.linalg.global_norm(policy_g)), 0.0)
+    before = np.abs(policy.preactivation(observation).numpy()).mean()
+    for v, g in zip(policy.trainable_variables, policy_g):
+      v.assign_sub(1e-2 * g)
+    after = np.abs(policy.preactivation(observation).numpy()).mean()
+    self.assertLess(after, before)
+
+
 if __name__ == '__main__':
   absltest.main()
