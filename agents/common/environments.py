@@ -10,7 +10,7 @@ Known names:
   pendulum               gymnasium Pendulum-v1 (continuous torque in
                          [-2, 2]; 200 steps, ended by truncation).
   reach_push             `agents.common.reach_push`: push a block into a
-                         goal, sparse reward (continuous force in
+                         goal, sparse reward (gripper velocity in
                          [-1, 1]^2; options: shaped_reward,
                          instructive_start_probability).
   minatar/<game>         MinAtar breakout, asterix, freeway, seaquest,
