@@ -15,16 +15,21 @@ Parts:
                 rl-baselines3-zoo's DDPG: -152 +- 94 after 20k env steps;
                 random play about -1,200.
   replay_ratio  DPG-R on Pendulum at a fixed budget of env steps
-                (ENV_STEPS) for R in 1, 4, 16, seed 1: the last 3 rounds'
-                mean.
-  reach_push    DPG-R (2 actors) on the sparse pushing task for a fixed
-                time, with and without shaping + instructive starts (the
+                (ENV_STEPS) for R in 1, 4, 16, seeds 1 and 2: the last 3
+                rounds' mean.
+  workers       ADPG-R on Pendulum with 1, 2 and 4 asynchronous workers at
+                one budget of env steps (WORKER_ENV_STEPS, all workers).
+  reach_push    DPG-R (2 actors) on the sparse pushing task, up to
+                REACH_PUSH_SECONDS or a 3-round mean of 60, with and
+                without shaping + instructive starts (the
                 evaluator always plays the sparse task: its return counts
                 the steps the block spends in the goal; the scripted push
-                scores ~72, random 0).
-  cartpole      Ape-X DPG on dm_control cartpole/balance to 900.
-`--quick` runs Ape-X DPG on Pendulum once. `--record` appends the tables
-to benchmarks/results.md.
+                scores ~87, random 0).
+  cartpole      Ape-X DPG on dm_control cartpole/balance to 900, and its
+                cartpole/swingup curve over a fixed time.
+The last column samples the evaluator's curve: the latest round's return at
+each whole minute of the launch. `--quick` runs Ape-X DPG on Pendulum once.
+`--record` appends the tables to benchmarks/results.md.
 """
 
 import argparse
@@ -35,38 +40,65 @@ from benchmarks import launches
 # The replay-ratio part's budget (7.5 Pendulum episodes) and table minimum:
 # learning starts after MIN_REPLAY env steps (with the default 1,000 = the
 # budget, no update ever happened and the stop reached a learner still being
-# built). R = 16 makes ~20k updates: ~7 min at ~50 updates/s.
+# built). R = 16 makes ~24k updates.
 ENV_STEPS = 1_500
 MIN_REPLAY = 256
+# The workers part's budget: ADPG-R at R = 1 with one worker reaches -200
+# after ~4,000 updates.
+WORKER_ENV_STEPS = 6_000
+# reach_push's budget: with task design one 600-s run's rounds rose from 0
+# (to 4 min) to 20-69 in its last 2 minutes.
+REACH_PUSH_SECONDS = 900
 TASK_DESIGN = ['--hparam=shaped_reward=true',
                '--hparam=instructive_start_probability=0.5']
-# (part, label, program, env, actors, threshold, budget s, flags)
+SEEDS = (1, 2)
+# (part, label, program, env, actors, threshold, budget s, flags); a
+# threshold of None runs to the budget of env steps or seconds.
 CASES = (
     [('pendulum', f'Ape-X DPG, seed {s}', 'apex_dpg', 'pendulum', 2, -200,
-      150, [f'--seed={s}']) for s in (1, 2)] +
+      150, [f'--seed={s}']) for s in SEEDS] +
     [('pendulum', f'DPG-R R=1, seed {s}', 'dpg_r', 'pendulum', 1, -200, 150,
-      [f'--seed={s}']) for s in (1, 2)] +
+      [f'--seed={s}']) for s in SEEDS] +
     [('pendulum', 'ADPG-R, 2 workers, seed 1', 'dpg_r', 'pendulum', 2, -200,
       180, ['--seed=1', '--hparam=asynchronous_workers=true'])] +
     [('replay_ratio', f'DPG-R R={r}, seed {s}', 'dpg_r', 'pendulum', 1,
       None, 1200, [f'--seed={s}', f'--hparam=replay_ratio={r}',
                    f'--hparam=min_replay_size={MIN_REPLAY}',
                    f'--max_actor_steps={ENV_STEPS}'])
-     for r in (1, 4, 16) for s in (1,)] +
+     for r in (1, 4, 16) for s in SEEDS] +
+    [('workers', f'ADPG-R, {n} worker{"s" * (n > 1)}, seed 1', 'dpg_r',
+      'pendulum', n, None, 600,
+      ['--seed=1', '--hparam=asynchronous_workers=true',
+       f'--hparam=min_replay_size={MIN_REPLAY}',
+       f'--max_actor_steps={WORKER_ENV_STEPS}'])
+     for n in (1, 2, 4)] +
     [('reach_push', f'DPG-R{" + task design" if design else ""}, seed 1',
-      'dpg_r', 'reach_push', 2, 60, 300, ['--seed=1'] + design)
+      'dpg_r', 'reach_push', 2, 60, REACH_PUSH_SECONDS,
+      ['--seed=1'] + design)
      for design in (TASK_DESIGN, [])] +
     [('cartpole', 'Ape-X DPG, seed 1', 'apex_dpg', 'cartpole/balance', 2,
-      900, 300, ['--seed=1'])]
+      900, 300, ['--seed=1']),
+     ('cartpole', 'Ape-X DPG, seed 1', 'apex_dpg', 'cartpole/swingup', 2,
+      None, 300, ['--seed=1'])]
 )
+
+
+def _curve(points):
+  """The latest return at each whole minute: '1m -812, 2m -240'."""
+  marks = []
+  for minute in range(1, int(max([t for t, _ in points] or [0]) // 60) + 1):
+    before = [r for t, r in points if t <= 60 * minute]
+    if before:
+      marks.append(f'{minute}m {before[-1]:.0f}')
+  return ', '.join(marks)
 
 
 def _table(results):
   lines = ['| part | run | env steps | learner updates | env steps/s | '
            'updates/s | first step (s) | first round >= threshold (s) | '
            '3-round mean >= threshold (s) | last 3-round mean | '
-           'peak RSS sum (GiB) | peak PSS sum (GiB) | exit |',
-           '|' + '---|' * 13]
+           'peak RSS sum (GiB) | peak PSS sum (GiB) | exit | curve |',
+           '|' + '---|' * 14]
   fmt = lambda x: 'no' if x is None else f'{x:.0f}'
   goal = lambda t: '' if t is None else f', >= {t:g}'
   for r in results:
@@ -76,7 +108,8 @@ def _table(results):
         f"{r['actor_steps_per_s']:,.0f} | {r['learner_steps_per_s']:.0f} | "
         f"{r['first_step_s']:.1f} | {fmt(r['solved_s'])} | "
         f"{fmt(r['stopped_s'])} | {r['last_return']:.1f} | "
-        f"{r['peak_rss_gib']:.2f} | {r['peak_pss_gib']:.2f} | {r['exit']} |")
+        f"{r['peak_rss_gib']:.2f} | {r['peak_pss_gib']:.2f} | {r['exit']} | "
+        f"{_curve(r['curve'])} |")
   return '\n'.join(lines)
 
 
@@ -94,7 +127,7 @@ def main():
     cases = CASES[:1]
   results = []
   for part, label, program, env, actors, threshold, budget, flags in cases:
-    # The replay-ratio part stops at its env-step budget, not a return.
+    # A threshold of None: the run stops at its budget, not a return.
     target = 1e9 if threshold is None else threshold
     result = dqn_family.run_program(program, actors, None, env=env,
                                     threshold=target, budget_seconds=budget,

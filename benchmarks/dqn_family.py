@@ -85,6 +85,8 @@ def run_program(program, num_actors, colocate, env='cartpole',
       'peak_rss_gib': run.peak_rss_gib, 'peak_pss_gib': run.peak_pss_gib,
       'last_return': (sum(returns[-3:]) / len(returns[-3:]) if returns
                       else float('nan')),
+      'curve': [(float(r['walltime_s']), float(r['episode_return']))
+                for r in run.csv('evaluator')],
       'actor_steps': int(float(last['actor_steps'])),
       'learner_steps': int(float(last['learner_steps'])),
   }
