@@ -11,6 +11,7 @@ from agents.dpg import config as dpg_config
 from agents.dqn import config as dqn_config
 from agents.es import config as es_config
 from agents.impala import config as impala_config
+from agents.lspi import config as lspi_config
 from agents.r2d2 import config as r2d2_config
 from programs import a3c as a3c_program
 from programs import apex as apex_program
@@ -20,6 +21,7 @@ from programs import dqn as dqn_program
 from programs import es as es_program
 from programs import gorila as gorila_program
 from programs import impala as impala_program
+from programs import lspi as lspi_program
 from programs import r2d2 as r2d2_program
 
 PROGRAMS = {
@@ -33,4 +35,5 @@ PROGRAMS = {
     'es': (es_program.make_program, es_config.ESConfig),
     'apex_dpg': (apex_dpg_program.make_program, dpg_config.ApexDPGConfig),
     'dpg_r': (dpg_r_program.make_program, dpg_config.DPGRConfig),
+    'lspi': (lspi_program.make_program, lspi_config.LSPIConfig),
 }

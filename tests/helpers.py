@@ -132,9 +132,9 @@ def launch_test_mt(test_case, program):
   for node in program.groups['learner']:
     node.disable_run()
   lp.launch(program, launch_type='test_mt', test_case=test_case)
-  learners = [_dereference(n) for n in program.groups['learner']]
+  learners = [dereference(n) for n in program.groups['learner']]
   (counter_node,) = program.groups['counter']
-  return learners, _dereference(counter_node)
+  return learners, dereference(counter_node)
 
 
 # What the test waits for a node's answer. The nodes' own 60 s
@@ -145,7 +145,7 @@ def launch_test_mt(test_case, program):
 TEST_CALL_TIMEOUT_SECONDS = 600
 
 
-def _dereference(node):
+def dereference(node):
   handle = node.create_handle()
   handle.set_client_kwargs(call_timeout=TEST_CALL_TIMEOUT_SECONDS)
   return handle.dereference()

@@ -1,8 +1,8 @@
 """The chain walk of Lagoudakis & Parr (2003, "Least-Squares Policy
 Iteration", JMLR 4, section 9.1): a small MDP with a known optimal policy,
-for LSPI and other linear-function-approximation methods. NumPy only, no
-dm_env: a model (P, R), a seeded sampler of transitions and the polynomial
-features.
+for LSPI and other linear-function-approximation methods: a model (P, R),
+a seeded sampler of transitions and the polynomial features (NumPy), and
+the task as a dm_env.Environment for programs that learn from episodes.
 
   states    0 .. num_states - 1 (the paper's 1 .. 20, shifted by one)
   actions   LEFT = 0, RIGHT = 1
@@ -25,6 +25,8 @@ the model by value iteration).
 
 from typing import Dict, Tuple
 
+import dm_env
+from dm_env import specs
 import numpy as np
 
 NUM_STATES = 20
@@ -37,6 +39,10 @@ NUM_ACTIONS = 2
 POLYNOMIAL_DEGREE = 4
 # LEFT in the 10 states nearest the left end, RIGHT in the other 10.
 OPTIMAL_POLICY_20 = (LEFT,) * 10 + (RIGHT,) * 10
+
+# Steps per episode of `ChainWalkEnvironment` (truncation): the chain has
+# no terminal state; LSPI itself uses no episodes.
+TIME_LIMIT = 100
 
 # Samples are drawn in blocks of this many, block j from the seed
 # sequence (seed, j): sample i is the same whatever the shard that draws it,
@@ -186,3 +192,52 @@ def optimal_policy(discount: float = DISCOUNT,
   """The greedy policy of Q* (ties to LEFT), int64 [S]."""
   q, _ = optimal_values(discount, num_states, success_probability)
   return np.argmax(q, axis=0)
+
+
+class ChainWalkEnvironment(dm_env.Environment):
+  """The chain walk as a dm_env.Environment (`environments.make_environment(
+  'chain_walk')`), for the programs that learn from episodes.
+
+  Observation: the state one-hot, float32 [NUM_STATES]. Actions LEFT,
+  RIGHT. Each step pays R(s) of the state it is taken from (as the model
+  does) and moves; episodes start in a uniformly random state and end by
+  truncation after TIME_LIMIT steps (discount 1: the task never ends).
+  """
+
+  def __init__(self, seed: int):
+    self._rng = np.random.default_rng(seed)
+    self._rewards = rewards()
+    self._state = 0
+    self._steps = 0
+    self._reset_next = True
+
+  def _observation(self) -> np.ndarray:
+    observation = np.zeros(NUM_STATES, np.float32)
+    observation[self._state] = 1.0
+    return observation
+
+  def reset(self) -> dm_env.TimeStep:
+    self._state = int(self._rng.integers(NUM_STATES))
+    self._steps = 0
+    self._reset_next = False
+    return dm_env.restart(self._observation())
+
+  def step(self, action) -> dm_env.TimeStep:
+    if self._reset_next:
+      return self.reset()
+    reward = float(self._rewards[self._state])
+    intended = 1 if int(action) == RIGHT else -1
+    move = intended if self._rng.random() < SUCCESS_PROBABILITY else (
+        -intended)
+    self._state = int(np.clip(self._state + move, 0, NUM_STATES - 1))
+    self._steps += 1
+    if self._steps >= TIME_LIMIT:
+      self._reset_next = True
+      return dm_env.truncation(reward, self._observation())
+    return dm_env.transition(reward, self._observation())
+
+  def observation_spec(self) -> specs.Array:
+    return specs.Array((NUM_STATES,), np.float32, name='observation')
+
+  def action_spec(self) -> specs.DiscreteArray:
+    return specs.DiscreteArray(NUM_ACTIONS, name='action')

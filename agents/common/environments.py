@@ -13,6 +13,9 @@ Known names:
                          goal, sparse reward (gripper velocity in
                          [-1, 1]^2; options: shaped_reward,
                          instructive_start_probability).
+  chain_walk             `agents.common.chain_walk`: Lagoudakis & Parr's
+                         20-state chain (one-hot states, LEFT/RIGHT; 100
+                         steps, ended by truncation); LSPI's task.
   minatar/<game>         MinAtar breakout, asterix, freeway, seaquest,
                          space_invaders (10x10xC boards, minimal action set).
   <domain>/<task>        dm_control suite tasks, e.g. cartpole/swingup
@@ -34,12 +37,13 @@ import dm_env
 from dm_env import specs
 import numpy as np
 
+from agents.common import chain_walk
 from agents.common import reach_push
 
 MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
                  'space_invaders')
 DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'pendulum',
-                'reach_push')
+                'reach_push', 'chain_walk')
 # Tasks that take options (make_environment's `options`).
 OPTION_NAMES = ('reach_push',)
 # What cartpole_no_velocity observes of CartPole's (x, x', theta, theta').
@@ -138,6 +142,8 @@ def _make_environment(name: str, seed: int,
     return GymnasiumAdapter('Pendulum-v1', seed)
   if name == 'reach_push':
     return reach_push.ReachPushEnvironment(seed, options)
+  if name == 'chain_walk':
+    return chain_walk.ChainWalkEnvironment(seed)
   family, task = name.split('/', 1)
   if family == 'minatar':
     return MinAtarAdapter(task, seed)

@@ -130,5 +130,36 @@ class FeaturesTest(absltest.TestCase):
     self.assertLessEqual(np.abs(per_action).max(), 1.0)
 
 
+class EnvironmentTest(absltest.TestCase):
+
+  def test_steps_follow_the_model_and_episodes_truncate(self):
+    env = chain_walk.ChainWalkEnvironment(seed=0)
+    moves = {chain_walk.LEFT: [], chain_walk.RIGHT: []}
+    rng = np.random.default_rng(1)
+    for _ in range(20):  # 20 episodes of TIME_LIMIT steps.
+      timestep = env.reset()
+      self.assertTrue(timestep.first())
+      state = int(np.argmax(timestep.observation))
+      for step in range(1, chain_walk.TIME_LIMIT + 1):
+        action = int(rng.integers(2))
+        timestep = env.step(action)
+        # R(s) of the state the action is taken from.
+        self.assertEqual(timestep.reward, 1.0 if state in (0, S - 1) else 0.0)
+        self.assertEqual(timestep.observation.sum(), 1.0)
+        self.assertEqual(timestep.observation.dtype, np.float32)
+        new_state = int(np.argmax(timestep.observation))
+        self.assertLessEqual(abs(new_state - state), 1)
+        if 0 < state < S - 1:
+          moves[action].append(new_state - state)
+        self.assertEqual(timestep.last(), step == chain_walk.TIME_LIMIT)
+        state = new_state
+      self.assertEqual(timestep.discount, 1.0)  # Truncation, not an end.
+    # The intended move in 90% of the steps (4 standard deviations).
+    right = np.mean(np.array(moves[chain_walk.RIGHT]) == 1)
+    left = np.mean(np.array(moves[chain_walk.LEFT]) == -1)
+    for rate, n in ((right, len(moves[1])), (left, len(moves[0]))):
+      self.assertAlmostEqual(rate, 0.9, delta=4 * np.sqrt(0.09 / n))
+
+
 if __name__ == '__main__':
   absltest.main()
