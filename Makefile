@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.checkpoints
 	$(PY) -m benchmarks.multi_host
 	$(PY) -m benchmarks.dpg
+	$(PY) -m benchmarks.map_reduce
 
 clean-venv:
 	rm -rf $(VENV)

@@ -13,6 +13,7 @@ from agents.es import config as es_config
 from agents.impala import config as impala_config
 from agents.lspi import config as lspi_config
 from agents.r2d2 import config as r2d2_config
+from agents.value_iteration import config as value_iteration_config
 from programs import a3c as a3c_program
 from programs import apex as apex_program
 from programs import apex_dpg as apex_dpg_program
@@ -23,6 +24,7 @@ from programs import gorila as gorila_program
 from programs import impala as impala_program
 from programs import lspi as lspi_program
 from programs import r2d2 as r2d2_program
+from programs import value_iteration as value_iteration_program
 
 PROGRAMS = {
     'impala': (impala_program.make_program, impala_config.IMPALAConfig),
@@ -36,4 +38,6 @@ PROGRAMS = {
     'apex_dpg': (apex_dpg_program.make_program, dpg_config.ApexDPGConfig),
     'dpg_r': (dpg_r_program.make_program, dpg_config.DPGRConfig),
     'lspi': (lspi_program.make_program, lspi_config.LSPIConfig),
+    'value_iteration': (value_iteration_program.make_program,
+                        value_iteration_config.ValueIterationConfig),
 }

@@ -13,6 +13,9 @@ Known names:
                          goal, sparse reward (gripper velocity in
                          [-1, 1]^2; options: shaped_reward,
                          instructive_start_probability).
+  grid_world             not an environment: the sparse grid-world model
+                         of `agents.value_iteration` (MODEL_NAMES);
+                         `make_environment` refuses it.
   chain_walk             `agents.common.chain_walk`: Lagoudakis & Parr's
                          20-state chain (one-hot states, LEFT/RIGHT; 100
                          steps, ended by truncation); LSPI's task.
@@ -44,6 +47,10 @@ MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
                  'space_invaders')
 DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'pendulum',
                 'reach_push', 'chain_walk')
+# Tasks given as a model (P, R) for dynamic programming
+# (agents.value_iteration), not as an environment to act in: the launcher
+# accepts the name, `make_environment` refuses it, naming the program.
+MODEL_NAMES = ('grid_world',)
 # Tasks that take options (make_environment's `options`).
 OPTION_NAMES = ('reach_push',)
 # What cartpole_no_velocity observes of CartPole's (x, x', theta, theta').
@@ -57,7 +64,8 @@ def actor_seed(seed: int, actor_id: int) -> int:
 
 def known_names() -> Tuple[str, ...]:
   """The names `make_environment` accepts (dm_control as `<domain>/<task>`)."""
-  return (DIRECT_NAMES + tuple(f'minatar/{g}' for g in MINATAR_GAMES) +
+  return (DIRECT_NAMES + MODEL_NAMES +
+          tuple(f'minatar/{g}' for g in MINATAR_GAMES) +
           ('<dm_control domain>/<task>',))
 
 
@@ -66,7 +74,7 @@ def validate_name(name: str) -> None:
 
   Cheap: imports dm_control only for `<domain>/<task>` names.
   """
-  if name in DIRECT_NAMES:
+  if name in DIRECT_NAMES or name in MODEL_NAMES:
     return
   if '/' in name:
     family, game = name.split('/', 1)
@@ -122,6 +130,9 @@ def make_environment(name: str, seed: int = 0,
       `options` are not the task's.
   """
   validate_name(name)
+  if name in MODEL_NAMES:
+    raise ValueError(f'{name!r} is a model for dynamic programming (program '
+                     'value_iteration), not an environment to act in.')
   validate_options(name, options)
   with CONSTRUCTION_LOCK:
     return _make_environment(name, seed, options)

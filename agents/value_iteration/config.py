@@ -16,6 +16,9 @@ class ValueIterationConfig:
   """Dynamic-programming hyperparameters and the grid world; checked on
   creation."""
 
+  # Every program takes `--seed`; dynamic programming on a known model
+  # draws nothing at random, so it changes nothing here.
+  seed: int = 0
   # 'value_iteration': V <- max_a (R_a + gamma P_a V) until converged.
   # 'policy_evaluation': V <- R_pi + gamma P_pi V for a given policy pi.
   # 'policy_iteration': evaluate pi by sweeps, improve it greedily, until

@@ -23,7 +23,7 @@ underflows to 0 beyond ~14,000 steps at gamma = 0.95: there every action
 ties and the greedy one is UP (the tie rule).
 """
 
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -32,6 +32,8 @@ import scipy.sparse.linalg
 from agents.common import splits
 from agents.value_iteration import config as config_lib
 
+# The tasks given as this model (agents.common.environments.MODEL_NAMES).
+TASKS = ('grid_world',)
 UP, RIGHT, DOWN, LEFT = range(4)
 NUM_ACTIONS = 4
 # (row step, column step) of each direction, indexed by action.
@@ -61,6 +63,15 @@ class Solution(NamedTuple):
   iterations: int  # Sweeps (map-reduce rounds).
   converged: bool  # False: max_iterations ran out first.
   improvements: int  # Policy improvement sweeps (policy_iteration only).
+
+
+def check(environment_name: str, program: str = 'value_iteration') -> None:
+  """Raises ValueError naming the tasks `program` takes (it needs a model,
+  not an environment to act in)."""
+  if environment_name not in TASKS:
+    raise ValueError(f'{program} needs a task given as a model (P, R); '
+                     f'environment {environment_name!r} is not one. Tasks: '
+                     f'{", ".join(TASKS)}.')
 
 
 def num_states(grid_size: int) -> int:
@@ -171,41 +182,76 @@ def value_iteration(blocks: Sequence[Block],
       policy of 'policy_iteration' (default: greedy w.r.t. V = 0).
 
   Returns:
-    Solution. For 'policy_iteration' the stop is an improvement sweep that
-    changed V by less than the threshold: V is then within tolerance of V*,
-    as for value iteration.
+    Solution (`iterate`).
 
   Raises:
-    ValueError: blocks not contiguous from 0, no policy to evaluate, or a
-      policy given to value iteration.
+    ValueError: blocks not contiguous from 0, or (`iterate`) no policy to
+      evaluate, or a policy given to value iteration.
   """
   if blocks[0].start != 0 or any(a.stop != b.start
                                  for a, b in zip(blocks, blocks[1:])):
     raise ValueError('blocks must be contiguous row blocks from row 0, in '
                      f'order; got {[(b.start, b.stop) for b in blocks]}.')
-  if config.mode == 'policy_evaluation' and policy is None:
-    raise ValueError("mode='policy_evaluation' needs the policy to evaluate.")
-  if config.mode == 'value_iteration' and policy is not None:
-    raise ValueError("mode='value_iteration' takes no policy; it would be "
-                     'ignored.')
-  threshold = stop_threshold(config)
 
   def sweep(values, policy):
     results = [backup_block(
         b.transitions, b.rewards, values[b.column_start:b.column_stop],
         config.discount, None if policy is None else policy[b.start:b.stop])
                for b in blocks]
-    new_values = np.concatenate([r[0] for r in results])  # [S]
-    greedy = np.concatenate([r[1] for r in results])  # [S]
-    return new_values, greedy, np.max(np.abs(new_values - values))
+    return (np.concatenate([r[0] for r in results]),  # [S]
+            np.concatenate([r[1] for r in results]))  # [S]
 
-  values = np.zeros(blocks[-1].stop)
+  return iterate(sweep, blocks[-1].stop, config, policy)
+
+
+Sweep = Callable[[np.ndarray, Optional[np.ndarray]],
+                 Tuple[np.ndarray, np.ndarray]]
+
+
+def iterate(sweep: Sweep, num_states: int,
+            config: config_lib.ValueIterationConfig,
+            policy: Optional[np.ndarray] = None,
+            on_sweep: Optional[Callable[[int, float], None]] = None
+            ) -> Solution:
+  """The reducer's loop over any sweep: in one process (`value_iteration`)
+  or over mapper nodes (programs/nodes/map_reduce.py).
+
+  Args:
+    sweep: (V [S], pi [S] or None) -> (V_new [S], greedy [S]): one backup of
+      every block, of pi's actions if given, else of the max.
+    num_states: S.
+    config: mode, discount, tolerance, max_iterations.
+    policy: pi, [S] ints: required for 'policy_evaluation'; the first
+      policy of 'policy_iteration' (default: greedy w.r.t. V = 0).
+    on_sweep: called with (sweep number, |V_new - V|_inf) after each sweep.
+
+  Returns:
+    Solution. For 'policy_iteration' the stop is an improvement sweep that
+    changed V by less than the threshold: V is then within tolerance of V*,
+    as for value iteration.
+
+  Raises:
+    ValueError: no policy to evaluate, or a policy given to value
+      iteration.
+  """
+  if config.mode == 'policy_evaluation' and policy is None:
+    raise ValueError("mode='policy_evaluation' needs the policy to evaluate.")
+  if config.mode == 'value_iteration' and policy is not None:
+    raise ValueError("mode='value_iteration' takes no policy; it would be "
+                     'ignored.')
+  threshold = stop_threshold(config)
+  values = np.zeros(num_states)
+  greedy = np.zeros(num_states, np.uint8)
   # Policy iteration starts by improving, unless given a first policy.
   evaluating = config.mode == 'policy_evaluation' or (
       config.mode == 'policy_iteration' and policy is not None)
   improvements = 0
   for iteration in range(1, config.max_iterations + 1):
-    values, greedy, change = sweep(values, policy if evaluating else None)
+    new_values, greedy = sweep(values, policy if evaluating else None)
+    change = float(np.max(np.abs(new_values - values)))
+    values = new_values
+    if on_sweep is not None:
+      on_sweep(iteration, change)
     if config.mode == 'policy_iteration':
       if not evaluating:
         improvements += 1
@@ -217,6 +263,13 @@ def value_iteration(blocks: Sequence[Block],
     elif change < threshold:
       return Solution(values, greedy, iteration, True, improvements)
   return Solution(values, greedy, config.max_iterations, False, improvements)
+
+
+def heading_policy(grid_size: int) -> np.ndarray:
+  """A fixed policy to evaluate: DOWN to the bottom row, then RIGHT to the
+  goal, uint8 [S] (the program's 'policy_evaluation' mode)."""
+  rows = np.arange(num_states(grid_size)) // grid_size
+  return np.where(rows < grid_size - 1, DOWN, RIGHT).astype(np.uint8)
 
 
 def _policy_model(model: Block, policy: np.ndarray

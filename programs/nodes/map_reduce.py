@@ -1,9 +1,19 @@
-"""The `mapper` and `reducer` nodes of map-reduce LSPI (Li & Schuurmans
-2011): each mapper holds one shard of samples and answers a round's
-weights with its partial LSTD-Q sums; the reducer runs the rounds, adds the
-sums, solves, and stops the program once the greedy policy holds (or after
-max_iterations). The maths is `agents.lspi`; no node imports TensorFlow
-(except the reducer's logger, for TensorBoard, with a logdir).
+"""The `mapper` and `reducer` nodes of map-reduce RL (Li & Schuurmans
+2011).
+
+LSPI: each mapper holds one shard of samples and answers a round's weights
+with its partial LSTD-Q sums; the reducer runs the rounds, adds the sums,
+solves, and stops the program once the greedy policy holds (or after
+max_iterations). Maths: `agents.lspi`.
+
+Value iteration: each mapper holds one row block of the sparse model and
+answers a round's values (the slice its rows reach) with its block of the
+Bellman backup; the reducer assembles V, runs the mode's loop
+(`agents.value_iteration.model.iterate`) and stops the program once V has
+converged. Maths: `agents.value_iteration`.
+
+No node imports TensorFlow (except the reducer's logger, for TensorBoard,
+with a logdir).
 """
 
 import os
@@ -15,13 +25,16 @@ import numpy as np
 
 from agents.common import wire
 from agents.lspi import config as config_lib
+from agents.value_iteration import config as vi_config_lib
 from programs.nodes import counter as counter_lib
 from programs.nodes import lifecycle
 from programs.nodes import loggers
 
-# What the reducer writes at the end (under the logdir): the last weights
-# and the greedy policy on the probe states.
+# What the reducers write at the end (under the logdir): LSPI's last
+# weights and greedy policy on the probe states; value iteration's V and
+# greedy policy.
 WEIGHTS_FILE = 'lspi_weights.npz'
+VALUES_FILE = 'values.npz'
 
 
 class LSPIMapperNode:
@@ -142,3 +155,126 @@ def build_reducer(*, mappers: Sequence[Any], counter: Any,
       LSPIReducerNode, mappers=list(mappers), counter=counter,
       environment_name=environment_name, config=config, logdir=logdir,
       start_time=start_time)
+
+
+class ValueIterationMapperNode:
+  """One row block of the model, built in this process."""
+
+  @lifecycle.guarded
+  def __init__(self, config: vi_config_lib.ValueIterationConfig,
+               start: int, stop: int):
+    from agents.value_iteration import model  # pylint: disable=g-import-not-at-top
+    self._block = model.build_block(config, start, stop)
+    self._discount = config.discount
+
+  def columns(self):
+    """[column_start, column_stop): the slice of V this block's rows reach
+    (the reducer sends only that)."""
+    return self._block.column_start, self._block.column_stop
+
+  def backup(self, packed: wire.Packed):
+    """(V_block [B], greedy [B]) of one Bellman backup.
+
+    `packed`: `wire.pack([V[column_start:column_stop]])`, or with the
+    block's policy [B] as a second array (policy evaluation).
+    """
+    from agents.value_iteration import model  # pylint: disable=g-import-not-at-top
+    arrays = wire.unpack(packed)
+    policy = arrays[1] if len(arrays) > 1 else None
+    return model.backup_block(self._block.transitions, self._block.rewards,
+                              arrays[0], self._discount, policy)
+
+  @lifecycle.guarded
+  def run(self) -> None:
+    lp.wait_for_stop()
+
+
+class ValueIterationReducerNode:
+  """Runs the sweeps over the mappers and ends the program."""
+
+  @lifecycle.guarded
+  def __init__(self, mappers: Sequence[Any], blocks: Sequence[Any],
+               counter: Any, config: vi_config_lib.ValueIterationConfig,
+               logdir: Optional[str], start_time: float):
+    self._mappers = lifecycle.stoppable(list(mappers))
+    self._blocks = [tuple(b) for b in blocks]  # Row [start, stop) each.
+    self._counter = counter_lib.CounterClient(
+        lifecycle.StoppableClient(counter))
+    self._config = config
+    self._logdir = logdir
+    self._logger = loggers.NodeLogger('reducer', logdir, start_time, 0.0,
+                                      step_key='learner_steps',
+                                      counts_fn=self._counter.get_counts)
+    self._bytes = [0, 0]  # To the mappers, from them, in the last sweep.
+    self._sweep_started = 0.0
+    self._columns = []  # Per mapper, the slice of V it takes (from run).
+
+  def _sweep(self, values, policy):
+    """One backup of every block over the mappers, all at once."""
+    self._sweep_started = time.time()
+    calls, sent = [], 0
+    for mapper, (start, stop), (first, last) in zip(
+        self._mappers, self._blocks, self._columns):
+      arrays = [values[first:last]]
+      if policy is not None:
+        arrays.append(policy[start:stop])
+      packed = wire.pack(arrays)
+      sent += len(packed)
+      calls.append(mapper.futures.backup(packed))
+    results = [call.result() for call in calls]  # Stopped at the stop.
+    self._bytes = [sent, sum(v.nbytes + g.nbytes for v, g in results)]
+    return (np.concatenate([v for v, _ in results]),
+            np.concatenate([g for _, g in results]))
+
+  def _log(self, iteration: int, change: float) -> None:
+    self._counter.increment(learner_steps=1)
+    self._logger.write({
+        'iteration': iteration,
+        'sweep_seconds': time.time() - self._sweep_started,
+        'value_change': change,
+        'bytes_to_mappers': self._bytes[0],
+        'bytes_from_mappers': self._bytes[1],
+    }, force=True)
+
+  @lifecycle.guarded
+  def run(self) -> None:
+    from agents.value_iteration import model  # pylint: disable=g-import-not-at-top
+    config = self._config
+    self._columns = [tuple(m.columns()) for m in self._mappers]
+    size = model.num_states(config.grid_size)
+    policy = (model.heading_policy(config.grid_size)
+              if config.mode == 'policy_evaluation' else None)
+    started = time.time()
+    try:
+      solution = model.iterate(self._sweep, size, config, policy,
+                               on_sweep=self._log)
+    finally:
+      self._logger.close()
+    print(f'[reducer] {config.mode} on {size:,} states with '
+          f'{len(self._mappers)} mapper(s): '
+          f'{"converged" if solution.converged else "NOT converged"} after '
+          f'{solution.iterations} sweeps in {time.time() - started:.1f} s '
+          f'(|V - V_fixed_point| < {config.tolerance:g}); V(start) = '
+          f'{solution.values[0]:.6g}; stopping the program.', flush=True)
+    if self._logdir:
+      np.savez(os.path.join(self._logdir, VALUES_FILE),
+               values=solution.values, policy=solution.policy,
+               iterations=solution.iterations, converged=solution.converged)
+    lp.stop()  # Returning would end this node only.
+
+
+def build_value_iteration_mapper(*, config: vi_config_lib.ValueIterationConfig,
+                                 start: int, stop: int) -> lp.CourierNode:
+  """The mapper of model rows [start, stop)."""
+  return lifecycle.BoundedCourierNode(ValueIterationMapperNode, config=config,
+                                      start=start, stop=stop)
+
+
+def build_value_iteration_reducer(
+    *, mappers: Sequence[Any], blocks: Sequence[Any], counter: Any,
+    config: vi_config_lib.ValueIterationConfig, logdir: Optional[str],
+    start_time: float) -> lp.PyClassNode:
+  """The reducer over `mappers` (handles) of row `blocks` ([start, stop))."""
+  return lp.PyClassNode(
+      ValueIterationReducerNode, mappers=list(mappers), blocks=list(blocks),
+      counter=counter, config=config, logdir=logdir, start_time=start_time)
