@@ -44,7 +44,12 @@ def make_program(config: config_lib.ValueIterationConfig,
   if num_actors < 1:
     raise ValueError(f'num_actors={num_actors} (mappers) must be >= 1.')
   model.check(environment_name)
-  blocks = model.row_blocks(model.num_states(config.grid_size), num_actors)
+  num_states = model.num_states(config.grid_size)
+  if num_actors > num_states:
+    raise ValueError(f'num_actors={num_actors} mappers but grid_size='
+                     f'{config.grid_size} has {num_states} states: every '
+                     'mapper needs a row.')
+  blocks = model.row_blocks(num_states, num_actors)
   start_time = time.time() if start_time is None else start_time
   program = lp.Program('value_iteration')
 

@@ -187,6 +187,38 @@ def lspi(shards: Sequence[Shard], config: config_lib.LSPIConfig,
       everywhere (the tie rule).
 
   Returns:
+    LSPIResult (`iterate`).
+  """
+  return iterate(
+      lambda weights: [shard_statistics(shard, weights, config.discount)
+                       for shard in shards],
+      config, probe_features_per_action, initial_weights)
+
+
+# on_round(iteration, statistics, weights, new_weights, policy, new_policy)
+RoundCallback = Callable[[int, Sequence[Tuple[np.ndarray, np.ndarray]],
+                          np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                         None]
+
+
+def iterate(statistics_fn: Callable[
+    [np.ndarray], Sequence[Tuple[np.ndarray, np.ndarray]]],
+            config: config_lib.LSPIConfig,
+            probe_features_per_action: np.ndarray,
+            initial_weights: Optional[np.ndarray] = None,
+            on_round: Optional[RoundCallback] = None) -> LSPIResult:
+  """The reducer's loop over any map step: in one process (`lspi`) or over
+  mapper nodes (programs/nodes/map_reduce.py).
+
+  Args:
+    statistics_fn: w [F] -> every shard's (A_k, b_k) under greedy(w).
+    config: regularisation, max_iterations, weight_tolerance.
+    probe_features_per_action: phi(s, a) of the probe states, [M, A, F].
+    initial_weights: w_0, [F]; default 0, whose greedy policy is action 0
+      everywhere (the tie rule).
+    on_round: called after each round (RoundCallback's arguments).
+
+  Returns:
     LSPIResult.
 
   Raises:
@@ -196,17 +228,20 @@ def lspi(shards: Sequence[Shard], config: config_lib.LSPIConfig,
     raise ValueError('probe_features_per_action holds no states: the '
                      'policy would never change and LSPI stop after one '
                      'iteration.')
-  num_features = shards[0].features.shape[1]
+  num_features = np.shape(probe_features_per_action)[-1]
   weights = (np.zeros(num_features) if initial_weights is None
              else np.asarray(initial_weights, np.float64))
   policies = [greedy_actions(weights, probe_features_per_action)]
   for iteration in range(1, config.max_iterations + 1):
-    a, b = sum_statistics([shard_statistics(shard, weights, config.discount)
-                           for shard in shards])
+    statistics = statistics_fn(weights)
+    a, b = sum_statistics(statistics)
     new_weights = solve(a, b, config.regularisation)
     policies.append(greedy_actions(new_weights, probe_features_per_action))
     reason = stop_reason(weights, new_weights, policies[-2], policies[-1],
                          config.weight_tolerance)
+    if on_round is not None:
+      on_round(iteration, statistics, weights, new_weights, policies[-2],
+               policies[-1])
     weights = new_weights
     if reason is not None:
       return LSPIResult(weights, policies, iteration, reason)

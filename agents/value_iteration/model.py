@@ -17,10 +17,13 @@ P_a and R (a `Block`); one sweep is
 The grid: n x n cells, state = row * n + column, actions UP, RIGHT, DOWN,
 LEFT. A move goes the intended way with probability 1 - slip, else in a
 uniformly random direction; a move into the wall stays put. The goal, the
-bottom-right corner, is absorbing; entering it pays goal_reward, nothing
-else pays. Far from the goal V is ~ goal_reward gamma^distance, which
-underflows to 0 beyond ~14,000 steps at gamma = 0.95: there every action
-ties and the greedy one is UP (the tie rule).
+bottom-right corner, is absorbing and pays nothing; entering it pays
+goal_reward, and every step outside it pays step_reward (a cost, -1 by
+default). V* is the discounted cost to go, in (-1 / (1 - gamma), 0]:
+non-zero everywhere, though beyond ~300 steps from the goal it differs
+from -1 / (1 - gamma) = -20 by less than the tolerance 1e-6 (gamma^300 at
+0.95), so far states tie on V to that precision; their greedy actions
+still follow Q's rounding-level differences.
 """
 
 from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
@@ -29,11 +32,12 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from agents.common import environments
 from agents.common import splits
 from agents.value_iteration import config as config_lib
 
-# The tasks given as this model (agents.common.environments.MODEL_NAMES).
-TASKS = ('grid_world',)
+# The tasks given as this model.
+TASKS = environments.MODEL_NAMES
 UP, RIGHT, DOWN, LEFT = range(4)
 NUM_ACTIONS = 4
 # (row step, column step) of each direction, indexed by action.
@@ -127,7 +131,9 @@ def build_block(config: config_lib.ValueIterationConfig, start: int,
         (data.ravel()[keep],
          (block_rows[keep], next_states.ravel()[keep] - column_start)),
         shape=(len(states), column_stop - column_start)))
-    rewards[action] = config.goal_reward * (data * entering_goal).sum(axis=0)
+    rewards[action] = (config.goal_reward *
+                       (data * entering_goal).sum(axis=0) +
+                       config.step_reward * ~at_goal)
   return Block(start, stop, column_start, column_stop, transitions, rewards)
 
 
@@ -167,7 +173,12 @@ def backup_block(transitions: Sequence[scipy.sparse.spmatrix],
 def stop_threshold(config: config_lib.ValueIterationConfig) -> float:
   """Sweeps stop once |V_new - V|_inf is below this: then
   |V_new - V_fixed_point|_inf < config.tolerance."""
-  return config.tolerance * (1.0 - config.discount) / config.discount
+  return _threshold(config.tolerance, config.discount)
+
+
+def _threshold(tolerance: float, discount: float) -> float:
+  # |V_{k+1} - V*| <= gamma / (1 - gamma) |V_{k+1} - V_k| (a contraction).
+  return tolerance * (1.0 - discount) / discount
 
 
 def value_iteration(blocks: Sequence[Block],
@@ -336,7 +347,7 @@ def solve_exact(model: Block, discount: float,
   if method == 'value_iteration':
     stacked = scipy.sparse.vstack(model.transitions, format='csr')  # [A S, S]
     flat_rewards = model.rewards.ravel()  # [A S], action-major as stacked
-    threshold = tolerance * (1.0 - discount) / discount
+    threshold = _threshold(tolerance, discount)
     values = np.zeros(size)
     for iteration in range(1, max_iterations + 1):
       q = (flat_rewards + discount * (stacked @ values)).reshape(

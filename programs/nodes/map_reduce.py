@@ -86,54 +86,66 @@ class LSPIReducerNode:
     self._logger = loggers.NodeLogger('reducer', logdir, start_time, 0.0,
                                       step_key='learner_steps',
                                       counts_fn=self._counter.get_counts)
+    self._round_started = 0.0
+    self._bytes_to = 0
+    # (rounds, weights, greedy policy) after the last finished round.
+    self._last = (0, None, None)
+
+  def _statistics(self, weights: np.ndarray):
+    """The map step over the mappers, all at once: every (A_k, b_k)."""
+    lifecycle.check_stop('an LSPI round')  # Mappers answer after the stop.
+    self._round_started = time.time()
+    packed = wire.pack([weights])
+    calls = [m.futures.statistics(packed) for m in self._mappers]
+    statistics = [call.result() for call in calls]  # Stopped at the stop.
+    self._bytes_to = len(packed) * len(self._mappers)
+    return statistics
+
+  def _log(self, iteration, statistics, weights, new_weights, policy,
+           new_policy) -> None:
+    seconds = time.time() - self._round_started
+    self._last = (iteration, new_weights, new_policy)
+    self._counter.increment(learner_steps=1)
+    self._logger.write({
+        'iteration': iteration,
+        'round_seconds': seconds,
+        'weight_change': float(np.linalg.norm(new_weights - weights)),
+        'policy_changes': int(np.sum(new_policy != policy)),
+        'optimal_actions': int(np.sum(new_policy == self._optimal)),
+        'bytes_to_mappers': self._bytes_to,
+        'bytes_from_mappers': sum(a_k.nbytes + b_k.nbytes
+                                  for a_k, b_k in statistics),
+    }, force=True)
+    print(f'[reducer] round {iteration}: policy '
+          f'{self._policy_string(new_policy)}', flush=True)
 
   @lifecycle.guarded
   def run(self) -> None:
     from agents.lspi import lstdq  # pylint: disable=g-import-not-at-top
-    config = self._config
-    weights = np.zeros(self._probe.shape[-1])
-    policy = lstdq.greedy_actions(weights, self._probe)
-    reason = lstdq.STOP_MAX_ITERATIONS
-    iteration = 0
+    self._last = (0, np.zeros(self._probe.shape[-1]), None)
     try:
-      for iteration in range(1, config.max_iterations + 1):
-        started = time.time()
-        packed = wire.pack([weights])
-        calls = [m.futures.statistics(packed) for m in self._mappers]
-        statistics = [call.result() for call in calls]  # Stopped at the stop.
-        a, b = lstdq.sum_statistics(statistics)
-        new_weights = lstdq.solve(a, b, config.regularisation)
-        new_policy = lstdq.greedy_actions(new_weights, self._probe)
-        stop = lstdq.stop_reason(weights, new_weights, policy, new_policy,
-                                 config.weight_tolerance)
-        self._counter.increment(learner_steps=1)
-        self._logger.write({
-            'iteration': iteration,
-            'round_seconds': time.time() - started,
-            'weight_change': float(np.linalg.norm(new_weights - weights)),
-            'policy_changes': int(np.sum(new_policy != policy)),
-            'optimal_actions': int(np.sum(new_policy == self._optimal)),
-            'bytes_to_mappers': len(packed) * len(self._mappers),
-            'bytes_from_mappers': sum(a_k.nbytes + b_k.nbytes
-                                      for a_k, b_k in statistics),
-        }, force=True)
-        print(f'[reducer] round {iteration}: policy '
-              f'{self._policy_string(new_policy)}', flush=True)
-        weights, policy = new_weights, new_policy
-        if stop is not None:
-          reason = stop
-          break
+      result = lstdq.iterate(self._statistics, self._config, self._probe,
+                             on_round=self._log)
+      rounds, weights, policy = (result.iterations, result.weights,
+                                 result.policies[-1])
+      how = f'stopped after {rounds} round(s) ({result.stop})'
+    except lifecycle.Stopped:
+      # The budget (or a failure elsewhere) stopped the program mid-round:
+      # report and keep what the last finished round gave.
+      rounds, weights, policy = self._last
+      how = (f'was stopped by the program after {rounds} round(s), before '
+             'converging')
     finally:
       self._logger.close()
+    if policy is None:
+      policy = lstdq.greedy_actions(weights, self._probe)
     optimal = bool(np.array_equal(policy, self._optimal))
-    print(f'[reducer] LSPI stopped after {iteration} round(s) ({reason}): '
-          f'policy {self._policy_string(policy)}, '
+    print(f'[reducer] LSPI {how}: policy {self._policy_string(policy)}, '
           f'{"optimal" if optimal else "not optimal"} (optimal: '
-          f'{self._policy_string(self._optimal)}); stopping the program.',
-          flush=True)
+          f'{self._policy_string(self._optimal)}).', flush=True)
     if self._logdir:
       np.savez(os.path.join(self._logdir, WEIGHTS_FILE), weights=weights,
-               policy=policy, optimal=self._optimal, rounds=iteration)
+               policy=policy, optimal=self._optimal, rounds=rounds)
     lp.stop()  # Returning would end this node only.
 
 
@@ -208,9 +220,13 @@ class ValueIterationReducerNode:
     self._bytes = [0, 0]  # To the mappers, from them, in the last sweep.
     self._sweep_started = 0.0
     self._columns = []  # Per mapper, the slice of V it takes (from run).
+    # The last finished sweep: (V, greedy) and its number.
+    self._last = (np.zeros(0), np.zeros(0, np.uint8))
+    self._sweeps = 0
 
   def _sweep(self, values, policy):
     """One backup of every block over the mappers, all at once."""
+    lifecycle.check_stop('a sweep')  # Mappers answer after the stop.
     self._sweep_started = time.time()
     calls, sent = [], 0
     for mapper, (start, stop), (first, last) in zip(
@@ -223,14 +239,17 @@ class ValueIterationReducerNode:
       calls.append(mapper.futures.backup(packed))
     results = [call.result() for call in calls]  # Stopped at the stop.
     self._bytes = [sent, sum(v.nbytes + g.nbytes for v, g in results)]
-    return (np.concatenate([v for v, _ in results]),
-            np.concatenate([g for _, g in results]))
+    self._last = (np.concatenate([v for v, _ in results]),
+                  np.concatenate([g for _, g in results]))
+    return self._last
 
   def _log(self, iteration: int, change: float) -> None:
+    seconds = time.time() - self._sweep_started
+    self._sweeps = iteration
     self._counter.increment(learner_steps=1)
     self._logger.write({
         'iteration': iteration,
-        'sweep_seconds': time.time() - self._sweep_started,
+        'sweep_seconds': seconds,
         'value_change': change,
         'bytes_to_mappers': self._bytes[0],
         'bytes_from_mappers': self._bytes[1],
@@ -248,18 +267,26 @@ class ValueIterationReducerNode:
     try:
       solution = model.iterate(self._sweep, size, config, policy,
                                on_sweep=self._log)
+      values, greedy, sweeps = (solution.values, solution.policy,
+                                solution.iterations)
+      how = (f'{"converged" if solution.converged else "did NOT converge"} '
+             f'after {sweeps} sweeps')
+      converged = solution.converged
+    except lifecycle.Stopped:
+      # The budget (or a failure elsewhere) stopped the program mid-sweep:
+      # report and keep the last finished sweep's V.
+      values, greedy = self._last
+      sweeps, converged = self._sweeps, False
+      how = f'was stopped by the program after {sweeps} sweeps, unconverged'
     finally:
       self._logger.close()
     print(f'[reducer] {config.mode} on {size:,} states with '
-          f'{len(self._mappers)} mapper(s): '
-          f'{"converged" if solution.converged else "NOT converged"} after '
-          f'{solution.iterations} sweeps in {time.time() - started:.1f} s '
-          f'(|V - V_fixed_point| < {config.tolerance:g}); V(start) = '
-          f'{solution.values[0]:.6g}; stopping the program.', flush=True)
+          f'{len(self._mappers)} mapper(s) {how} in '
+          f'{time.time() - started:.1f} s (converged: |V - V_fixed_point| < '
+          f'{config.tolerance:g}).', flush=True)
     if self._logdir:
-      np.savez(os.path.join(self._logdir, VALUES_FILE),
-               values=solution.values, policy=solution.policy,
-               iterations=solution.iterations, converged=solution.converged)
+      np.savez(os.path.join(self._logdir, VALUES_FILE), values=values,
+               policy=greedy, iterations=sweeps, converged=converged)
     lp.stop()  # Returning would end this node only.
 
 

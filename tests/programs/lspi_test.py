@@ -68,7 +68,8 @@ class LSPIProgramTest(parameterized.TestCase):
     self.assertEqual(a.shape, (10, 10))
 
   def test_chain_walk_is_an_environment_of_the_registry(self):
-    # What `python -m launch` checks before building any program.
+    # The launcher's check (validate_name), and what a program that acts
+    # on it asks of it.
     from agents.common import environments  # pylint: disable=g-import-not-at-top
     spec = environments.check_discrete('chain_walk', 'lspi')
     self.assertEqual(spec['observation_shape'], (chain_walk.NUM_STATES,))

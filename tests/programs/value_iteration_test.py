@@ -41,8 +41,8 @@ class ValueIterationProgramTest(parameterized.TestCase):
                                 'grid_world'):
       value_iteration.make_program(SMALL, 'catch', num_actors=2,
                                    budget=BUDGET)
-    with self.assertRaisesRegex(ValueError, '5 row blocks must be between 1 '
-                                'and 4'):
+    with self.assertRaisesRegex(ValueError, 'num_actors=5 mappers but '
+                                'grid_size=2 has 4 states'):
       value_iteration.make_program(
           config_lib.ValueIterationConfig(grid_size=2), 'grid_world',
           num_actors=5, budget=BUDGET)
@@ -107,6 +107,23 @@ class ValueIterationLaunchTest(parameterized.TestCase):
     self.assertLen(rows, int(saved['iterations']))
     self.assertLess(float(rows[-1]['value_change']),
                     model.stop_threshold(config))
+
+  def test_the_budget_stops_it_mid_run_and_it_keeps_the_last_sweep(self):
+    logdir = tempfile.mkdtemp(prefix='value_iteration_test_')
+    # 300 x 300 needs 328 sweeps; the counter sees 5 within a poll (1 s).
+    with helpers.Launch(['--program=value_iteration', '--env=grid_world',
+                         '--num_actors=2', '--max_learner_steps=5',
+                         '--hparam=grid_size=300', f'--logdir={logdir}'],
+                        240) as launch:
+      self.assertEqual(launch.wait(), 0, launch.output()[-3000:])
+      self.assertEmpty(launch.leftovers(), launch.output()[-3000:])
+      self.assertIn('budget reached (max_learner_steps=5)', launch.output())
+      self.assertIn('was stopped by the program after', launch.output())
+    saved = np.load(os.path.join(logdir, map_reduce.VALUES_FILE))
+    self.assertFalse(saved['converged'])
+    self.assertGreaterEqual(int(saved['iterations']), 5)
+    self.assertLess(int(saved['iterations']), 328)
+    self.assertEqual(saved['values'].shape, (300 * 300,))
 
   def test_a_program_that_acts_refuses_the_model_before_launch(self):
     with helpers.Launch(['--program=dqn', '--env=grid_world', '--num_actors=1',

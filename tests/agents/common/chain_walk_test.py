@@ -52,8 +52,9 @@ class ModelTest(parameterized.TestCase):
     # Strictly better everywhere (no tie decides the answer).
     self.assertGreater(np.min(np.abs(q[0] - q[1])), 1e-3)
 
-  def test_policy_depends_on_the_model(self):
-    # Negative control: with a reward at the left end only, go left.
+  def test_left_moves_left_in_the_model(self):
+    # The model's action order: with a reward at the left end only, LEFT
+    # (action 0) is best everywhere.
     p = chain_walk.transition_matrices()
     r = np.zeros(S)
     r[0] = 1.0

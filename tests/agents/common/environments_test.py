@@ -61,7 +61,8 @@ class EnvironmentsTest(parameterized.TestCase):
   def test_unknown_name_lists_known(self):
     with self.assertRaisesRegex(ValueError, 'Unknown environment .pong.*'
                                 'catch, cartpole, cartpole_no_velocity, '
-                                'pendulum, reach_push, chain_walk, grid_world, minatar/breakout'):
+                                'pendulum, reach_push, chain_walk, '
+                                'grid_world, minatar/breakout'):
       environments.make_environment('pong')
     with self.assertRaisesRegex(ValueError, 'MinAtar games are'):
       environments.validate_name('minatar/pong')

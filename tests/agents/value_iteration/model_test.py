@@ -24,7 +24,7 @@ def _config(grid_size, **kwargs):
                                          discount=GAMMA, **kwargs)
 
 
-def _slow_grid(n, slip, goal_reward):
+def _slow_grid(n, slip, goal_reward, step_reward=-1.0):
   """Dense P[a, s, s'] and R[a, s], one cell, action and direction at a
   time."""
   size, goal = n * n, n * n - 1
@@ -35,6 +35,7 @@ def _slow_grid(n, slip, goal_reward):
       if s == goal:
         p[a, s, s] = 1.0  # Absorbing, pays nothing.
         continue
+      r[a, s] += step_reward
       for d, (d_row, d_column) in MOVES.items():
         probability = slip / 4 + (1 - slip if d == a else 0.0)
         new_row, new_column = row + d_row, column + d_column
@@ -96,13 +97,14 @@ def _every_policy_values(whole, discount):
 
 class GridWorldTest(parameterized.TestCase):
 
-  @parameterized.named_parameters(('slippery', 5, 0.2, 1.0),
-                                  ('deterministic', 4, 0.0, 2.0),
-                                  ('all_slip', 3, 1.0, 1.0))
-  def test_matches_the_definition(self, n, slip, goal_reward):
-    config = _config(n, slip_probability=slip, goal_reward=goal_reward)
+  @parameterized.named_parameters(('slippery', 5, 0.2, 1.0, -1.0),
+                                  ('deterministic', 4, 0.0, 2.0, -0.5),
+                                  ('all_slip', 3, 1.0, 1.0, 0.0))
+  def test_matches_the_definition(self, n, slip, goal_reward, step_reward):
+    config = _config(n, slip_probability=slip, goal_reward=goal_reward,
+                     step_reward=step_reward)
     whole = model.build(config)
-    p, r = _slow_grid(n, slip, goal_reward)
+    p, r = _slow_grid(n, slip, goal_reward, step_reward)
     np.testing.assert_allclose(_dense(whole), p, atol=1e-15)
     np.testing.assert_allclose(whole.rewards, r, atol=1e-15)
     np.testing.assert_allclose(p.sum(axis=2), 1.0)
