@@ -30,6 +30,10 @@ class ConfigTest(parameterized.TestCase):
       ('slip', dict(slip_probability=1.5),
        r'slip_probability=1.5 must lie in \[0, 1\]'),
       ('goal_reward', dict(goal_reward=0.0), r'goal_reward=0.0 must be > 0'),
+      ('step_reward', dict(step_reward=0.5),
+       r'step_reward=0.5 must be a number in \[-1e6, 0\] \(a cost'),
+      ('step_reward_text', dict(step_reward='-1'),
+       r"step_reward='-1' must be a number"),
   )
   def test_invalid_values_raise(self, kwargs, message):
     with self.assertRaisesRegex(ValueError,
