@@ -25,7 +25,7 @@ $(STAMP): $(LOCK) setup.py
 
 run: $(STAMP)
 	$(PY) -m launch --program=impala --env=catch --num_actors=2 \
-	  --max_seconds=90 --logdir=$(LOGDIR) --fresh
+	  --max_seconds=90 --target_return=0.9 --logdir=$(LOGDIR) --fresh
 
 # The multi_host tests make their test hosts with iproute2's `ip netns`.
 test-packages:

@@ -316,6 +316,9 @@ def main(argv):
     if session.stopped_by():
       print(f'[launch] stopped by {session.stopped_by()}', flush=True)
   os.unlink(failure_file.name)
+  from launch import summary  # pylint: disable=g-import-not-at-top
+  for line in summary.lines(logdir, launch.target_return):
+    print(f'[launch] {line}', flush=True)
   if failures:
     print(f'[launch] FAILED after {time.time() - start_time:.1f} s:\n'
           f'{failures}', file=sys.stderr, flush=True)

@@ -17,6 +17,7 @@ field, its value and the allowed values.
 
 import dataclasses
 import json
+import re
 import typing
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -67,18 +68,49 @@ class LaunchConfig:
 
   @classmethod
   def from_file(cls, path: str, **overrides: Any) -> 'LaunchConfig':
-    """Reads a JSON launch config; `overrides` (e.g. from flags) win."""
+    """Reads a JSON launch config; `overrides` (e.g. from flags) win.
+
+    Raises:
+      ValueError: malformed JSON or an unknown field, naming the file and
+        line (`path:line:column:` as compilers do, so editors jump there).
+    """
     with open(path) as f:
-      values = json.load(f)
+      text = f.read()
+    try:
+      values = json.loads(text)
+    except json.JSONDecodeError as e:
+      raise ValueError(f'{path}:{e.lineno}:{e.colno}: malformed JSON: '
+                       f'{e.msg}.\n{_pointer(text, e.lineno, e.colno)}'
+                       ) from None
     if not isinstance(values, dict):
-      raise ValueError(f'Launch config {path} must hold a JSON object.')
-    unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+      raise ValueError(f'{path}:1:1: a launch config must hold a JSON object '
+                       f'({{"program": ..., ...}}), not {type(values).__name__}.')
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(allowed))
     if unknown:
+      line, column = _key_position(text, unknown[0])
       raise ValueError(
-          f'Launch config {path}: unknown field(s) {sorted(unknown)}; allowed: '
-          f'{", ".join(f.name for f in dataclasses.fields(cls))}.')
+          f'{path}:{line}:{column}: unknown field(s) {unknown}; allowed: '
+          f'{", ".join(allowed)}.\n{_pointer(text, line, column)}')
     values.update(overrides)
     return cls(**values)
+
+
+def _key_position(text: str, key: str) -> Tuple[int, int]:
+  """(line, column), 1-based, of the first `"key"` followed by a colon in
+  `text`; (1, 1) if not found."""
+  match = re.search(r'"' + re.escape(key) + r'"\s*:', text)
+  if match is None:
+    return 1, 1
+  before = text[:match.start()]
+  return before.count('\n') + 1, match.start() - before.rfind('\n')
+
+
+def _pointer(text: str, line: int, column: int) -> str:
+  """The line of `text` and a caret under `column`, indented."""
+  lines = text.splitlines() or ['']
+  source = lines[min(line, len(lines)) - 1]
+  return f'    {source}\n    {" " * (column - 1)}^'
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import tempfile
 
 from absl.testing import absltest
@@ -142,9 +143,26 @@ class BuildTest(parameterized.TestCase):
       self.assertEqual(launch.num_actors, 1)
       self.assertEqual(config_lib.build(launch).agent_config.batch_size, 16)
       with open(path, 'w') as f:
-        json.dump({'enviroment': 'catch'}, f)
-      with self.assertRaisesRegex(ValueError, r"unknown field\(s\) "
-                                  r"\['enviroment'\]; allowed: program"):
+        f.write('{\n  "program": "dqn",\n  "enviroment": "catch"\n}\n')
+      with self.assertRaisesRegex(
+          ValueError, re.escape(path) + r":3:3: unknown field\(s\) "
+          r"\['enviroment'\]; allowed: program.*\n    "
+          r'  "enviroment": "catch"\n      \^'):
+        config_lib.LaunchConfig.from_file(path)
+
+  def test_malformed_launch_file_names_file_line_and_column(self):
+    with tempfile.TemporaryDirectory() as tmp:
+      path = os.path.join(tmp, 'launch.json')
+      with open(path, 'w') as f:
+        f.write('{\n  "program": "dqn",\n  "num_actors": 2\n  "seed": 1\n}')
+      with self.assertRaisesRegex(
+          ValueError, re.escape(path) + r":4:3: malformed JSON: Expecting "
+          r"',' delimiter\.\n      \"seed\": 1\n      \^"):
+        config_lib.LaunchConfig.from_file(path)
+      with open(path, 'w') as f:
+        f.write('["dqn"]')
+      with self.assertRaisesRegex(ValueError, re.escape(path) + ':1:1: a '
+                                  'launch config must hold a JSON object'):
         config_lib.LaunchConfig.from_file(path)
 
   def test_shipped_launch_configs_build(self):

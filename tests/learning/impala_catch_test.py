@@ -44,6 +44,10 @@ class ImpalaCatchTest(absltest.TestCase):
         self.assertEmpty(launch.leftovers(), 'processes left behind')
       self.assertIn(f'budget reached (target_return={TARGET})',
                     launch.output())
+      # The launcher's summary, after the nodes are gone.
+      self.assertIn(f'[launch] target {TARGET:g}: first round at',
+                    launch.output())
+      self.assertIn(f'[launch] logs: {logdir} (', launch.output())
       evaluator = read_csv(os.path.join(logdir, 'evaluator.csv'))
       returns = [float(row['episode_return']) for row in evaluator]
       print('evaluator returns:', returns)
