@@ -193,9 +193,8 @@ def run(acme_tree: str, seconds: float, seed: int) -> dict:
     process = subprocess.Popen(args, cwd=launches.REPO, env=env,
                                stdout=output, stderr=subprocess.STDOUT,
                                start_new_session=True)
-    sampler = threading.Thread(
-        target=launches._sample_memory,  # pylint: disable=protected-access
-        args=(process.pid, stop, peak), daemon=True)
+    sampler = threading.Thread(target=launches.sample_memory,
+                               args=(process.pid, stop, peak), daemon=True)
     sampler.start()
     try:
       process.wait(timeout=seconds)

@@ -62,7 +62,9 @@ def run_program(program, num_actors, colocate, env='cartpole',
   end = float(last['walltime_s'])
   stop = [float(x) for x in re.findall(
       r'target_return=-?[\d.]+\) after ([\d.]+) s', run.output)]
-  returns = [float(r['episode_return']) for r in run.csv('evaluator')]
+  curve = [(float(r['walltime_s']), float(r['episode_return']))
+           for r in run.csv('evaluator')]  # [(seconds, round's return)]
+  returns = [r for _, r in curve]
   # Replay rates over the rows that have Reverb's counters (the first row
   # may come before the table answered).
   rows = [r for r in learner if r.get('replay_inserts')]
@@ -85,8 +87,7 @@ def run_program(program, num_actors, colocate, env='cartpole',
       'peak_rss_gib': run.peak_rss_gib, 'peak_pss_gib': run.peak_pss_gib,
       'last_return': (sum(returns[-3:]) / len(returns[-3:]) if returns
                       else float('nan')),
-      'curve': [(float(r['walltime_s']), float(r['episode_return']))
-                for r in run.csv('evaluator')],
+      'curve': curve,
       'actor_steps': int(float(last['actor_steps'])),
       'learner_steps': int(float(last['learner_steps'])),
   }

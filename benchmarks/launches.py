@@ -29,7 +29,9 @@ def session_processes(session_id):
       continue
 
 
-def _sample_memory(session_id, stop, peak):
+def sample_memory(session_id, stop, peak):
+  """Peak RSS and PSS sums of the session's processes into `peak`, sampled
+  every second until `stop` is set."""
   while not stop.is_set():
     rss = pss = 0
     for process in session_processes(session_id):
@@ -88,7 +90,7 @@ def launch(flags: Sequence[str], budget_seconds: float,
     process = subprocess.Popen(args, cwd=REPO, stdout=log,
                                stderr=subprocess.STDOUT,
                                start_new_session=True)
-    sampler = threading.Thread(target=_sample_memory,
+    sampler = threading.Thread(target=sample_memory,
                                args=(process.pid, stop, peak), daemon=True)
     sampler.start()
     try:

@@ -238,11 +238,12 @@ def scripted_action(observation: np.ndarray) -> np.ndarray:
   distance = np.maximum(_norm(offset), 1e-9)  # [B]
   standoff = np.maximum(distance, _STANDOFF)  # [B]
   retreat = block + (standoff / distance)[:, None] * offset
-  target = np.where((_norm(to_goal) < GOAL_RADIUS)[:, None], retreat, target)
+  in_goal = _norm(to_goal) < GOAL_RADIUS  # [B]
+  target = np.where(in_goal[:, None], retreat, target)
   action = (_KP / MAX_SPEED) * (target - gripper)
   # Scaled, not clipped per axis, into [-1, 1]^2 (keeps the direction), and
   # to _PUSH_SPEED while pushing.
-  limit = np.where(push & (_norm(to_goal) >= GOAL_RADIUS), _PUSH_SPEED, 1.0)
+  limit = np.where(push & ~in_goal, _PUSH_SPEED, 1.0)
   scale = np.maximum(np.maximum(np.abs(action[:, 0]), np.abs(action[:, 1])),
                      limit) / limit
   return (action / scale[:, None]).astype(np.float32)

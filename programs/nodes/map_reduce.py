@@ -73,6 +73,7 @@ class LSPIReducerNode:
   def __init__(self, mappers: Sequence[Any], counter: Any,
                environment_name: str, config: config_lib.LSPIConfig,
                logdir: Optional[str], start_time: float):
+    from agents.lspi import lstdq  # pylint: disable=g-import-not-at-top
     from agents.lspi import tasks  # pylint: disable=g-import-not-at-top
     self._mappers = lifecycle.stoppable(list(mappers))
     self._counter = counter_lib.CounterClient(
@@ -88,8 +89,10 @@ class LSPIReducerNode:
                                       counts_fn=self._counter.get_counts)
     self._round_started = 0.0
     self._bytes_to = 0
-    # (rounds, weights, greedy policy) after the last finished round.
-    self._last = (0, None, None)
+    # (rounds, weights, greedy policy) after the last finished round; before
+    # the first, w_0 = 0 (lstdq.iterate's start) and its policy.
+    weights = np.zeros(self._probe.shape[-1])
+    self._last = (0, weights, lstdq.greedy_actions(weights, self._probe))
 
   def _statistics(self, weights: np.ndarray):
     """The map step over the mappers, all at once: every (A_k, b_k)."""
@@ -122,7 +125,6 @@ class LSPIReducerNode:
   @lifecycle.guarded
   def run(self) -> None:
     from agents.lspi import lstdq  # pylint: disable=g-import-not-at-top
-    self._last = (0, np.zeros(self._probe.shape[-1]), None)
     try:
       result = lstdq.iterate(self._statistics, self._config, self._probe,
                              on_round=self._log)
@@ -137,8 +139,6 @@ class LSPIReducerNode:
              'converging')
     finally:
       self._logger.close()
-    if policy is None:
-      policy = lstdq.greedy_actions(weights, self._probe)
     optimal = bool(np.array_equal(policy, self._optimal))
     print(f'[reducer] LSPI {how}: policy {self._policy_string(policy)}, '
           f'{"optimal" if optimal else "not optimal"} (optimal: '
