@@ -16,6 +16,11 @@ from tests import helpers
 pytestmark = pytest.mark.launch
 
 STARTED = '[actor] first environment step'
+# How long a Ctrl-C'd launch may take to exit: the launcher kills nodes that
+# outlive its termination notice (launch/__main__.py's
+# LAUNCHER_NOTICE_SECONDS, 30 s), plus a margin. A wait of 30 s, the notice
+# itself, failed once when a node used the whole notice.
+STOP_WAIT_SECONDS = 45
 
 
 def listening_ports(pid: int):
@@ -56,7 +61,7 @@ class LaunchTest(absltest.TestCase):
     with helpers.Launch(['--env=catch', '--max_seconds=600'], 240) as launch:
       self.assertTrue(launch.wait_for_output(STARTED, 120), launch.output())
       launch.interrupt()
-      launch.wait(timeout_seconds=45)
+      launch.wait(timeout_seconds=STOP_WAIT_SECONDS)
       self.assertEmpty(launch.leftovers(), launch.output()[-3000:])
     self.assertEmpty(launch.killed)
 
@@ -76,7 +81,7 @@ class LaunchTest(absltest.TestCase):
       reachable = [p for p in ports if can_connect(p)]
       self.assertEmpty(reachable, f'ports {reachable} of {ports} reachable')
       launch.interrupt()
-      launch.wait(timeout_seconds=30)
+      launch.wait(timeout_seconds=STOP_WAIT_SECONDS)
       self.assertEmpty(launch.leftovers())
 
   def test_opt_out_listens_in_the_host_namespace(self):
@@ -90,7 +95,7 @@ class LaunchTest(absltest.TestCase):
         ports |= listening_ports(pid)
       self.assertTrue(any(can_connect(p) for p in ports), ports)
       launch.interrupt()
-      launch.wait(timeout_seconds=30)
+      launch.wait(timeout_seconds=STOP_WAIT_SECONDS)
       self.assertEmpty(launch.leftovers())
 
   def test_local_mt_ends_on_learner_step_budget(self):
