@@ -54,9 +54,12 @@ class PeerUnreachable(Exception):
 
 # What Courier's errors say when the peer never answered.
 _UNREACHABLE = ('Deadline Exceeded', 'failed to connect', 'Connection refused')
-# ... and what Reverb's say when its server went away mid-connection.
+# ... what Reverb's say when its server went away mid-connection, and what
+# Courier's say when the peer gave up a call at its own stop (a Stopped
+# raised on the server, e.g. by the variable server's get_variables).
 _PEER_GONE = _UNREACHABLE + ('Socket closed', 'Connection reset',
-                             'UNAVAILABLE')
+                             'UNAVAILABLE',
+                             f'{Stopped.__module__}.{Stopped.__name__}')
 # How long a node that lost a peer waits for the program's stop before it
 # calls the loss a failure. Hosts of a multi_host run stop a few seconds
 # apart (launch/coordinator.py's STOP_ACK_SECONDS), and a local launch's

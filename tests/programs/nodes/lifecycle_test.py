@@ -25,6 +25,9 @@ class Service:
     self.release.wait(20)
     return 'late'
 
+  def stopping(self):
+    raise lifecycle.Stopped('stopping')
+
 
 class StoppableClientTest(absltest.TestCase):
 
@@ -32,7 +35,7 @@ class StoppableClientTest(absltest.TestCase):
     super().setUp()
     self.service = Service()
     self.server = py_server.Server()
-    for method in ('add', 'slow'):
+    for method in ('add', 'slow', 'stopping'):
       self.server.Bind(method, getattr(self.service, method))
     self.server.Start()
     self.addCleanup(self.server.Stop)
@@ -69,6 +72,21 @@ class StoppableClientTest(absltest.TestCase):
     self.service.release.set()
     time.sleep(0.5)
     del client
+
+  def test_a_peer_that_gave_up_at_its_stop_is_this_nodes_stop(self):
+    # Hosts of a multi_host run stop seconds apart: an actor's call to the
+    # variable server on a host that already stopped comes back as the
+    # server's Stopped (CI, stop 22), before this host's stop arrives.
+    stop = threading.Event()
+    client = self._client(stop.is_set)
+    with self.assertRaises(Exception) as raised:
+      client.stopping()
+    self.assertNotIsInstance(raised.exception, lifecycle.Stopped)
+    threading.Timer(0.3, stop.set).start()
+    self.assertTrue(lifecycle.stop_follows(raised.exception, stop, grace=10))
+    # Without a stop here it stays a failure.
+    self.assertFalse(lifecycle.stop_follows(raised.exception,
+                                            threading.Event(), grace=0.2))
 
   def test_an_unanswered_call_names_the_nodes_address(self):
     # Courier's error for a call nobody answered, from a stand-in client: a
