@@ -71,6 +71,15 @@ _ALLOW_PUBLIC_ADDRESS = flags.DEFINE_bool(
     'allow_public_address', False, 'multi_host: start even if this host\'s '
     'cluster address is not private (loopback, RFC 1918, ULA); Courier and '
     'Reverb ports then need a firewall.')
+_SEEDS = flags.DEFINE_integer(
+    'seeds', 1, 'Run the launch this many times, one after the other, with '
+    'seeds --seed, --seed + 1, ... in <logdir>/seed_<s> (needs --logdir), '
+    'then print mean and spread over the seeds (launch/sweep.py).',
+    lower_bound=1)
+_VERBOSE = flags.DEFINE_bool(
+    'verbose', False, 'Print everything the nodes print: the libraries\' '
+    'INFO lines and every node\'s metric rows, instead of one progress line '
+    'per period (launch/terminal.py).')
 _ISOLATE = flags.DEFINE_bool(
     'isolate_network', True,
     'Run a local launch in a private network namespace so that its Reverb '
@@ -109,6 +118,7 @@ def _threaded_launch_requested(argv) -> bool:
 # every local_mt run, in none after this import. A process launch (local_mp)
 # skips it: its launcher needs no TensorFlow.
 if _threaded_launch_requested(sys.argv):
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # As main() does.
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   tf.constant(0)
 
@@ -180,6 +190,38 @@ def _report_restarts(restarts_path: str, logdir: Optional[str]) -> None:
       f.write(lines)
 
 
+def _sweep(launch) -> int:
+  """--seeds=N: N launches of `launch`, one per seed (launch/sweep.py)."""
+  from launch import sweep  # pylint: disable=g-import-not-at-top
+  if not launch.logdir:
+    raise ValueError(f'--seeds={_SEEDS.value} needs --logdir: each seed\'s '
+                     'run goes to <logdir>/seed_<s>.')
+  if launch.launch_type in ('multi_host', 'vertex_ai'):
+    raise ValueError(f'--seeds applies to local launches, not launch_type='
+                     f'{launch.launch_type!r}.')
+  flag_args = []
+  for name in flags.FLAGS.flag_values_dict():
+    if flags.FLAGS[name].present and name not in sweep.EXCLUDED_FLAGS:
+      flag_args.extend(flags.FLAGS[name].serialize().split('\n'))
+  return sweep.run(flag_args, _SEEDS.value, launch.seed, launch.logdir,
+                   launch.target_return)
+
+
+def _write_plots(logdir: str) -> None:
+  """The run's learning curves as PNGs in <logdir>/plots (launch/plot.py);
+  a plot that fails is reported, not a failure of the run."""
+  from launch import plot  # pylint: disable=g-import-not-at-top
+  try:
+    paths = plot.write_run_plots(logdir)
+  except Exception as e:  # pylint: disable=broad-except
+    print(f'[launch] plots: not written ({type(e).__name__}: {e})',
+          flush=True)
+    return
+  if paths:
+    print(f'[launch] plots: {os.path.dirname(paths[0])} ('
+          f'{", ".join(os.path.basename(p) for p in paths)})', flush=True)
+
+
 def main(argv):
   del argv
   start_time = time.time()
@@ -196,6 +238,8 @@ def main(argv):
   session = None
   try:
     launch = _launch_config()
+    if _SEEDS.value > 1:
+      return _sweep(launch)
     if launch.launch_type == 'vertex_ai':
       from launch import vertex_ai  # pylint: disable=g-import-not-at-top
       why = vertex_ai.missing_requirements(launch.vertex_ai)
@@ -268,10 +312,20 @@ def main(argv):
                                               delete=False)
   restarts_file.close()
   os.environ[supervise.RESTARTS_FILE_ENV] = restarts_file.name
+  from launch import presets  # pylint: disable=g-import-not-at-top
+  preset = presets.describe(launch.program, launch.environment,
+                            launch.hparams)
+  if preset:
+    print(f'[launch] {preset}', flush=True)
   print(f'[launch] {launch.program} on {launch.environment}, '
         f'{launch.num_actors} actor(s), {launch.launch_type}, budget '
         f'{built.budget}', flush=True)
   failures = ''
+  restore_terminal = lambda: None
+  if not _VERBOSE.value:
+    from launch import terminal  # pylint: disable=g-import-not-at-top
+    logging.set_verbosity(logging.WARNING)  # Threaded nodes log here.
+    restore_terminal = terminal.quiet(built.budget, start_time)
   try:
     if launch.launch_type in config_lib.PROCESS_LAUNCH_TYPES:
       if session is not None:
@@ -308,6 +362,8 @@ def main(argv):
         cleanup()
   except RuntimeError as e:  # A node exited with an error before the stop.
     failures = f'{e}\n'
+  finally:
+    restore_terminal()
   with open(failure_file.name) as f:
     failures += f.read()
   _report_restarts(restarts_file.name, logdir)
@@ -319,6 +375,8 @@ def main(argv):
   from launch import summary  # pylint: disable=g-import-not-at-top
   for line in summary.lines(logdir, launch.target_return):
     print(f'[launch] {line}', flush=True)
+  if logdir:
+    _write_plots(logdir)
   if failures:
     print(f'[launch] FAILED after {time.time() - start_time:.1f} s:\n'
           f'{failures}', file=sys.stderr, flush=True)

@@ -24,6 +24,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from agents.common import environments
 from launch import cluster as cluster_lib
 from launch import colocation
+from launch import presets
 from programs.nodes import budget as budget_lib
 from programs.nodes import devices
 import programs
@@ -200,7 +201,9 @@ def build(launch: LaunchConfig,
       raise ValueError('colocate is set but launch_type=vertex_ai, which '
                        'allows one port per node (one node per machine).')
   make_program, config_class = programs.PROGRAMS[launch.program]
-  hparams = dict(launch.hparams)
+  # The task's preset first (launch/presets.py); what was given wins.
+  hparams = {**presets.preset(launch.program, launch.environment),
+             **launch.hparams}
   hparams.setdefault('seed', launch.seed)
   agent_config = make_agent_config(config_class, hparams)
   program = make_program(agent_config, launch.environment,

@@ -10,6 +10,7 @@ from absl.testing import parameterized
 
 from agents.impala import config as impala_config
 from launch import config as config_lib
+from launch import presets
 from tests import helpers
 
 
@@ -106,6 +107,27 @@ class BuildTest(parameterized.TestCase):
     self.assertEqual(config.hidden_sizes, (32, 16))
     self.assertTrue(config.eval_greedy)
     self.assertEqual(config.optimizer, 'rmsprop')
+
+  def test_a_task_picks_its_preset_and_given_hparams_win(self):
+    default = impala_config.IMPALAConfig().learning_rate
+    cartpole = presets.PRESETS[('impala', 'cartpole')]['learning_rate']
+    self.assertNotEqual(cartpole, default)
+    self.assertEqual(_build(environment='cartpole').agent_config.learning_rate,
+                     cartpole)
+    self.assertEqual(_build(environment='catch').agent_config.learning_rate,
+                     default)
+    given = _build(environment='cartpole', hparams={'learning_rate': '0.01'})
+    self.assertEqual(given.agent_config.learning_rate, 0.01)
+    self.assertEqual(
+        presets.describe('impala', 'cartpole', {'learning_rate': '0.01'}),
+        f'preset impala/cartpole: learning_rate={cartpole} (overridden)')
+    self.assertEqual(presets.describe('impala', 'catch', {}), '')
+
+  def test_every_preset_builds(self):
+    for program, environment in presets.PRESETS:
+      built = _build(program=program, environment=environment)
+      for name, value in presets.preset(program, environment).items():
+        self.assertEqual(getattr(built.agent_config, name), value)
 
   def test_resources_become_python_processes(self):
     built = _build(resources={'learner': {'env': {'CUDA_VISIBLE_DEVICES': 0}},

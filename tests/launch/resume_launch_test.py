@@ -122,8 +122,9 @@ class ResumeTest(absltest.TestCase):
     self.assertGreaterEqual(first_resumed, first_fresh + 0.5)
 
   def test_sigterm_saves_a_checkpoint_and_ends_cleanly(self):
+    # --verbose: the nodes' metric rows are printed, not only read.
     command = ['--program=impala', '--env=catch', '--num_actors=1',
-               '--max_seconds=600', f'--logdir={self.logdir}']
+               '--max_seconds=600', f'--logdir={self.logdir}', '--verbose']
     with helpers.Launch(command, 240) as launch:
       # The learner's first log row: it has stepped.
       self.assertTrue(launch.wait_for_output('[learner] walltime_s=', 180),

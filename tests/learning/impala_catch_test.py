@@ -15,6 +15,7 @@ import tempfile
 from absl.testing import absltest
 import pytest
 
+from launch import plot
 from tests import helpers
 
 pytestmark = [pytest.mark.learning, pytest.mark.launch]
@@ -48,6 +49,14 @@ class ImpalaCatchTest(absltest.TestCase):
       self.assertIn(f'[launch] target {TARGET:g}: first round at',
                     launch.output())
       self.assertIn(f'[launch] logs: {logdir} (', launch.output())
+      self.assertTrue(launch.output().rstrip().splitlines()[-1].startswith(
+          '[launch] done in'), launch.output()[-2000:])
+      # The default terminal: progress lines, no library chatter, no rows.
+      self.assertRegex(launch.output(), r'\[launch\] \d+ s: .*budget: ')
+      for chatter in ('Binding: ', 'Reverb client connecting',
+                      'Waiting for workers to stop', '[reverb/cc/',
+                      'courier_utils.py', '] [learner] walltime_s='):
+        self.assertNotIn(chatter, launch.output())
       evaluator = read_csv(os.path.join(logdir, 'evaluator.csv'))
       returns = [float(row['episode_return']) for row in evaluator]
       print('evaluator returns:', returns)
@@ -63,6 +72,9 @@ class ImpalaCatchTest(absltest.TestCase):
         self.assertIn('walltime_s', rows[-1])
         self.assertGreater(float(rows[-1]['actor_steps']), 0, name)
       self.assertNotEmpty(os.listdir(os.path.join(logdir, 'tensorboard')))
+      self.assertIn(f'[launch] plots: {logdir}/plots (', launch.output())
+      self.assertEqual(plot.read_png_data(os.path.join(
+          logdir, 'plots', 'return_vs_time.png'))['y'], returns)
       with open(os.path.join(logdir, 'config.json')) as f:
         resolved = json.load(f)
       self.assertEqual(resolved['hparams']['seed'], 1)
