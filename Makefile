@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-lock
 LOGDIR ?= logs/impala_catch
 PYTEST_ARGS ?=
 
-.PHONY: run test test-packages test-fast bench clean-venv
+.PHONY: run test test-packages test-fast bench bench-studies clean-venv
 
 $(STAMP): $(LOCK) setup.py
 	@PY310=$$(PYENV_VERSION=3.10.13 command -v python3.10 2>/dev/null); \
@@ -39,7 +39,14 @@ test: $(STAMP) test-packages
 test-fast: $(STAMP)
 	$(PY) -m pytest -q tests -m "not learning and not launch" $(PYTEST_ARGS)
 
+# bench: every program on every task it fits, one table appended to
+# benchmarks/results.md (BENCH_ARGS=--quick: a few minutes; --seeds=3).
+# bench-studies: the per-family studies (peers, replay ratio, workers, ...).
+BENCH_ARGS ?=
 bench: $(STAMP)
+	$(PY) -m benchmarks --record $(BENCH_ARGS)
+
+bench-studies: $(STAMP)
 	$(PY) -m benchmarks.impala
 	$(PY) -m benchmarks.dqn_family
 	$(PY) -m benchmarks.r2d2

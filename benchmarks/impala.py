@@ -21,13 +21,12 @@ from benchmarks import launches
 
 THRESHOLDS = {'catch': 0.9, 'cartpole': 475.0}
 BUDGET_SECONDS = {'catch': 45, 'cartpole': 150}
-HPARAMS = {'catch': [], 'cartpole': ['--hparam=learning_rate=5e-4']}
 
 
 def run_program(env, num_actors, budget_seconds):
   """Launches IMPALA once; returns its figures."""
   run = launches.launch(['--program=impala', f'--env={env}',
-                         f'--num_actors={num_actors}'] + HPARAMS[env],
+                         f'--num_actors={num_actors}'],
                         budget_seconds)
   evaluator = run.csv('evaluator')
   last = run.csv('learner')[-1]
