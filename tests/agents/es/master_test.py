@@ -97,6 +97,16 @@ class ESMasterTest(absltest.TestCase):
     expected, _ = worker_lib.play(env, policy, mean, std, 1000)
     np.testing.assert_allclose(returns.ravel(), expected)
 
+  def test_two_dimensional_observations_are_flattened(self):
+    # Catch observes a 10x5 board; the policy and statistics take 50.
+    worker = worker_lib.ESWorker('catch', CONFIG, seed=0)
+    master = master_lib.ESMaster(CONFIG, 1, worker.shapes)
+    _, theta, mean, std = master.get_task()
+    self.assertEqual(mean.shape, (50,))
+    payload, figures = worker.evaluate(theta, mean, std)
+    master.report(0, payload)
+    self.assertBetween(figures['mean_return'], -1.0, 1.0)
+
   def test_a_few_iterations_improve_cartpole(self):
     config = config_lib.ESConfig(noise_table_size=1_000_000,
                                  pairs_per_worker=16, seed=0)
