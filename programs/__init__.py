@@ -7,6 +7,7 @@ live in `programs.nodes`.
 """
 
 from agents.a3c import config as a3c_config
+from agents.alphazero import config as alphazero_config
 from agents.dpg import config as dpg_config
 from agents.dqn import config as dqn_config
 from agents.es import config as es_config
@@ -15,6 +16,7 @@ from agents.lspi import config as lspi_config
 from agents.r2d2 import config as r2d2_config
 from agents.value_iteration import config as value_iteration_config
 from programs import a3c as a3c_program
+from programs import alphazero as alphazero_program
 from programs import apex as apex_program
 from programs import apex_dpg as apex_dpg_program
 from programs import dpg_r as dpg_r_program
@@ -40,4 +42,6 @@ PROGRAMS = {
     'lspi': (lspi_program.make_program, lspi_config.LSPIConfig),
     'value_iteration': (value_iteration_program.make_program,
                         value_iteration_config.ValueIterationConfig),
+    'alphazero': (alphazero_program.make_program,
+                  alphazero_config.AlphaZeroConfig),
 }

@@ -16,6 +16,9 @@ Known names:
   grid_world             not an environment: the sparse grid-world model
                          of `agents.value_iteration` (MODEL_NAMES);
                          `make_environment` refuses it.
+  tic_tac_toe,           not environments: two-player games of
+  connect_four           `agents.alphazero.games` (GAME_NAMES), for the
+                         alphazero program; `make_environment` refuses them.
   chain_walk             `agents.common.chain_walk`: Lagoudakis & Parr's
                          20-state chain (one-hot states, LEFT/RIGHT; 100
                          steps, ended by truncation); LSPI's task.
@@ -51,6 +54,9 @@ DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'pendulum',
 # (agents.value_iteration), not as an environment to act in: the launcher
 # accepts the name, `make_environment` refuses it, naming the program.
 MODEL_NAMES = ('grid_world',)
+# Two-player board games (agents.alphazero.games): only programs that play
+# both sides take them; `make_environment` refuses them, naming the program.
+GAME_NAMES = ('tic_tac_toe', 'connect_four')
 # Tasks that take options (make_environment's `options`).
 OPTION_NAMES = ('reach_push',)
 # What cartpole_no_velocity observes of CartPole's (x, x', theta, theta').
@@ -64,7 +70,7 @@ def actor_seed(seed: int, actor_id: int) -> int:
 
 def known_names() -> Tuple[str, ...]:
   """The names `make_environment` accepts (dm_control as `<domain>/<task>`)."""
-  return (DIRECT_NAMES + MODEL_NAMES +
+  return (DIRECT_NAMES + MODEL_NAMES + GAME_NAMES +
           tuple(f'minatar/{g}' for g in MINATAR_GAMES) +
           ('<dm_control domain>/<task>',))
 
@@ -74,7 +80,7 @@ def validate_name(name: str) -> None:
 
   Cheap: imports dm_control only for `<domain>/<task>` names.
   """
-  if name in DIRECT_NAMES or name in MODEL_NAMES:
+  if name in DIRECT_NAMES or name in MODEL_NAMES or name in GAME_NAMES:
     return
   if '/' in name:
     family, game = name.split('/', 1)
@@ -133,6 +139,9 @@ def make_environment(name: str, seed: int = 0,
   if name in MODEL_NAMES:
     raise ValueError(f'{name!r} is a model for dynamic programming (program '
                      'value_iteration), not an environment to act in.')
+  if name in GAME_NAMES:
+    raise ValueError(f'{name!r} is a two-player game (program alphazero), '
+                     'not a single-agent environment.')
   validate_options(name, options)
   with CONSTRUCTION_LOCK:
     return _make_environment(name, seed, options)

@@ -1,5 +1,6 @@
 """When a run is over: the first of its step and time budgets reached."""
 
+import collections
 import dataclasses
 from typing import Mapping, Optional
 
@@ -55,3 +56,19 @@ class Budget:
         counts.get('learner_steps', 0) >= self.max_learner_steps):
       return f'max_learner_steps={self.max_learner_steps}'
     return None
+
+
+class TargetWatch:
+  """The stop rule of evaluators: the mean of the last TARGET_ROUNDS rounds
+  against the budget's target_return."""
+
+  def __init__(self, budget: Optional[Budget]):
+    self._budget = budget
+    self._recent = collections.deque(maxlen=TARGET_ROUNDS)
+
+  def add(self, episode_return: float) -> Optional[str]:
+    """Records a round; 'target_return=X' once the mean reaches it."""
+    self._recent.append(episode_return)
+    if self._budget is None or len(self._recent) < TARGET_ROUNDS:
+      return None
+    return self._budget.return_reached(sum(self._recent) / TARGET_ROUNDS)

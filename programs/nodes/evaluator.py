@@ -2,7 +2,6 @@
 noise (as the agent defines it) on a period, logs the mean return, and
 stops the program at the budget's target return."""
 
-import collections
 import time
 from typing import Any, Callable, Dict, Optional
 
@@ -66,15 +65,13 @@ class Evaluator:
   @lifecycle.guarded
   def run(self) -> None:
     stop = lp.stop_event()
-    recent = collections.deque(maxlen=budget_lib.TARGET_ROUNDS)
+    target = budget_lib.TargetWatch(self._budget)
     while not stop.wait(self._period):
       episode_return = self.evaluate(stop.is_set)
       if stop.is_set():
         break
       self._logger.write({'episode_return': episode_return}, force=True)
-      recent.append(episode_return)
-      reason = (self._budget and len(recent) == recent.maxlen and
-                self._budget.return_reached(sum(recent) / len(recent)))
+      reason = target.add(episode_return)
       if reason:
         print(f'[evaluator] budget reached ({reason}) after '
               f'{time.time() - self._start_time:.1f} s; stopping the '

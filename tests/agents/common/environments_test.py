@@ -62,7 +62,8 @@ class EnvironmentsTest(parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, 'Unknown environment .pong.*'
                                 'catch, cartpole, cartpole_no_velocity, '
                                 'pendulum, reach_push, chain_walk, '
-                                'grid_world, minatar/breakout'):
+                                'grid_world, tic_tac_toe, connect_four, '
+                                'minatar/breakout'):
       environments.make_environment('pong')
     with self.assertRaisesRegex(ValueError, 'MinAtar games are'):
       environments.validate_name('minatar/pong')

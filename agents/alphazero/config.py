@@ -1,0 +1,87 @@
+"""AlphaZeroConfig: the paper's knobs plus replay, learner and evaluation
+settings; frozen and checked at construction."""
+
+import dataclasses
+from typing import Tuple
+
+from agents.common import config_checks
+
+
+@dataclasses.dataclass(frozen=True)
+class AlphaZeroConfig:
+  """Defaults suit tic-tac-toe on 2 cores (benchmarks/results.md)."""
+
+  seed: int = 0
+  # Search.
+  simulations: int = 40  # Per move in self-play.
+  c_puct: float = 1.5
+  # Dirichlet noise at the root of self-play games only: P = (1 - epsilon)
+  # P + epsilon Dir(alpha) over the legal moves.
+  dirichlet_alpha: float = 1.0
+  dirichlet_epsilon: float = 0.25
+  # Moves sampled in proportion to visit counts (temperature 1); later
+  # moves take the most visited.
+  temperature_moves: int = 4
+  # Add every symmetric copy of each position (8 for tic-tac-toe, 2 for
+  # Connect Four) to replay.
+  augment: bool = True
+  # Network: an MLP torso, a policy head and a tanh value head.
+  hidden_sizes: Tuple[int, ...] = (128, 128)
+  # Replay (a uniform Reverb table, FIFO at capacity).
+  replay_size: int = 20_000
+  min_replay_size: int = 500
+  # The learner's samples per inserted position, kept by the rate limiter.
+  samples_per_insert: float = 4.0
+  batch_size: int = 64
+  learning_rate: float = 1e-3
+  l2_weight: float = 1e-4
+  # Self-play actors fetch the newest weights every this many games.
+  variable_update_games: int = 1
+  variable_refresh_seconds: float = 0.5
+  # Evaluation: games per opponent (half in each seat), every period.
+  eval_games: int = 20
+  eval_period_seconds: float = 10.0
+  # Search in evaluation games (no noise, most visited move).
+  eval_simulations: int = 100
+  # Opponents of the evaluator ('random', 'perfect' (tic-tac-toe only),
+  # 'mcts_<simulations>'); the first is the target's: the evaluator's
+  # episode_return is the mean score against it (win 1, draw 0, loss -1),
+  # so --target_return=0 stops the run once it never loses to it.
+  opponents: Tuple[str, ...] = ('perfect', 'random')
+  log_period_seconds: float = 2.0
+  checkpoint_period_seconds: float = 60.0
+  # The replay table preset's fields (agents.common.replay_tables).
+  prioritized: bool = False
+  priority_exponent: float = 0.6
+  insert_batch: int = 64  # Positions written per game, at most (augmented).
+
+  def __post_init__(self):
+    config_checks.positive_ints(self, (
+        'simulations', 'replay_size', 'min_replay_size', 'batch_size',
+        'variable_update_games', 'eval_games', 'eval_simulations',
+        'insert_batch'))
+    config_checks.positive(self, (
+        'c_puct', 'dirichlet_alpha', 'samples_per_insert', 'learning_rate',
+        'variable_refresh_seconds', 'eval_period_seconds',
+        'log_period_seconds', 'checkpoint_period_seconds'))
+    config_checks.non_negative(self, ('temperature_moves', 'l2_weight'))
+    config_checks.unit_interval(self, ('dirichlet_epsilon',))
+    if not self.hidden_sizes or any(
+        not isinstance(h, int) or h < 1 for h in self.hidden_sizes):
+      raise ValueError(f'AlphaZeroConfig.hidden_sizes={self.hidden_sizes!r} '
+                       'must be ints >= 1, at least one.')
+    if self.prioritized:
+      raise ValueError('AlphaZeroConfig.prioritized=True: AlphaZero samples '
+                       'its replay uniformly.')
+    if not self.opponents:
+      raise ValueError('AlphaZeroConfig.opponents must name at least one '
+                       'opponent.')
+    for name in self.opponents:
+      if not (name in ('random', 'perfect') or (
+          name.startswith('mcts_') and name[5:].isdigit())):
+        raise ValueError(f'AlphaZeroConfig.opponents: {name!r}; allowed: '
+                         'random, perfect, mcts_<simulations>.')
+    if self.min_replay_size > self.replay_size:
+      raise ValueError(f'AlphaZeroConfig.min_replay_size='
+                       f'{self.min_replay_size} exceeds replay_size='
+                       f'{self.replay_size}.')

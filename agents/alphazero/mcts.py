@@ -1,0 +1,115 @@
+"""Monte-Carlo tree search with PUCT, guided by a policy/value function.
+
+  visits = search(game, state, evaluate, simulations, c_puct, rng,
+                  noise=(alpha, epsilon) or None)
+
+Each simulation walks down by PUCT, a = argmax_a Q(s, a) + c_puct P(s, a)
+sqrt(N(s)) / (1 + N(s, a)), with Q = 0 for unvisited moves, to a position
+not yet in the tree; there `evaluate(state) -> (priors over the legal
+moves, value for the player to move)` expands it, or the game's result ends
+it. The value is backed up with its sign flipped at every level: each
+edge holds values for the player who chose it. The root's priors get
+Dirichlet noise in self-play only. Returns the root's visit counts.
+"""
+
+from typing import Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from agents.alphazero import games
+
+# evaluate(state) -> (priors [num_actions], zero where illegal; value of
+# the position for its player to move, in [-1, 1]).
+Evaluate = Callable[[np.ndarray], Tuple[np.ndarray, float]]
+
+
+class Node:
+  """A position in the tree: its moves' priors, visits and value sums."""
+
+  __slots__ = ('priors', 'visits', 'value_sums', 'children', 'terminal')
+
+  def __init__(self, priors: np.ndarray, terminal: Optional[float] = None):
+    self.priors = priors
+    self.visits = np.zeros(len(priors), np.float64)
+    self.value_sums = np.zeros(len(priors), np.float64)
+    self.children: Dict[int, 'Node'] = {}
+    self.terminal = terminal  # The result, for the player to move.
+
+  def select(self, c_puct: float) -> int:
+    """The legal move with the highest PUCT score."""
+    q = np.divide(self.value_sums, self.visits,
+                  out=np.zeros_like(self.value_sums), where=self.visits > 0)
+    u = c_puct * self.priors * np.sqrt(self.visits.sum() + 1) / (
+        1 + self.visits)
+    score = np.where(self.priors > 0, q + u, -np.inf)
+    return int(np.argmax(score))
+
+
+def add_noise(priors: np.ndarray, alpha: float, epsilon: float,
+              rng: np.random.Generator) -> np.ndarray:
+  """(1 - epsilon) priors + epsilon Dir(alpha), over the legal moves
+  (priors > 0)."""
+  legal = priors > 0
+  noise = np.zeros_like(priors)
+  noise[legal] = rng.dirichlet([alpha] * int(legal.sum()))
+  return (1 - epsilon) * priors + epsilon * noise
+
+
+def search(game: games.Game, state: np.ndarray, evaluate: Evaluate,
+           simulations: int, c_puct: float, rng: np.random.Generator,
+           noise: Optional[Tuple[float, float]] = None) -> np.ndarray:
+  """Root visit counts [num_actions] after `simulations` simulations from
+  `state` (not over). `noise` = (alpha, epsilon) for self-play."""
+  priors, _ = evaluate(state)
+  if noise is not None:
+    priors = add_noise(priors, noise[0], noise[1], rng)
+  root = Node(priors)
+  for _ in range(simulations):
+    simulate(game, root, state, evaluate, c_puct)
+  return root.visits
+
+
+def simulate(game: games.Game, root: Node, state: np.ndarray,
+             evaluate: Evaluate, c_puct: float) -> None:
+  """One simulation from `root` (at `state`): select, expand, back up."""
+  node, path = root, []
+  while True:
+    action = node.select(c_puct)
+    path.append((node, action))
+    state = game.next_state(state, action)
+    child = node.children.get(action)
+    if child is None:
+      terminal = game.terminal_value(state)
+      if terminal is not None:
+        child = Node(np.zeros(game.num_actions), terminal)
+        value = terminal
+      else:
+        priors, value = evaluate(state)
+        child = Node(priors)
+      node.children[action] = child
+      break
+    if child.terminal is not None:
+      value = child.terminal
+      break
+    node = child
+  # `value` is for the player to move at the leaf; the edge into it was
+  # chosen by the other player.
+  for parent, action in reversed(path):
+    value = -value
+    parent.visits[action] += 1
+    parent.value_sums[action] += value
+
+
+def network_evaluate(game: games.Game, network: Callable[..., Tuple[
+    np.ndarray, np.ndarray]]) -> Evaluate:
+  """`evaluate` from a network on observations ([1, D] -> logits, value)."""
+  from agents.alphazero import network as network_lib  # pylint: disable=g-import-not-at-top
+
+  def evaluate(state: np.ndarray) -> Tuple[np.ndarray, float]:
+    logits, value = network(game.observation(state)[None])
+    legal = game.legal_actions(state)
+    priors = network_lib.masked_softmax(logits[0], legal)
+    # Legal moves keep a prior > 0 (the tree's mark of legality) even
+    # where the softmax underflows.
+    return np.where(legal, np.maximum(priors, 1e-8), 0.0), float(value[0])
+  return evaluate

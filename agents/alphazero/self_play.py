@@ -1,0 +1,117 @@
+"""A self-play actor: plays whole games against itself with search and
+turns each into replay items (observation, legal mask, search policy,
+outcome for the player to move), with their symmetric copies.
+
+No TensorFlow: the network runs in NumPy on weights pulled from the
+learner (agents.alphazero.network).
+"""
+
+import time
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+
+from agents.alphazero import config as config_lib
+from agents.alphazero import games
+from agents.alphazero import mcts
+from agents.alphazero import network as network_lib
+
+REPLAY_TABLE = 'alphazero'
+VARIABLE_NAMES = ('network',)
+
+
+def game_items(game: games.Game, states, policies, result: float,
+               augment: bool) -> Dict[str, np.ndarray]:
+  """Replay rows of one finished game.
+
+  Args:
+    game: the game.
+    states: the positions where a move was searched, in order.
+    policies: the search policy (visit distribution) at each.
+    result: the final position's terminal value, for its player to move.
+    augment: add every symmetric copy.
+  """
+  rows = {'observation': [], 'legal': [], 'policy': [], 'outcome': []}
+  for t, (state, policy) in enumerate(zip(states, policies)):
+    # The player to move at t is the one to move at the end if an even
+    # number of moves lie between.
+    outcome = result if (len(states) - t) % 2 == 0 else -result
+    copies = (game.symmetries(state, policy) if augment
+              else [(state, policy)])
+    for copy_state, copy_policy in copies:
+      rows['observation'].append(game.observation(copy_state))
+      rows['legal'].append(game.legal_actions(copy_state).astype(np.float32))
+      rows['policy'].append(copy_policy.astype(np.float32))
+      rows['outcome'].append(np.float32(outcome))
+  return {k: np.stack(v) for k, v in rows.items()}
+
+
+class SelfPlayActor:
+  """Plays games with `config.simulations` per move and writes them."""
+
+  def __init__(self, game: games.Game, config: config_lib.AlphaZeroConfig,
+               seed: int, variable_source: Optional[Any] = None,
+               write: Optional[Callable[[Dict[str, np.ndarray]], Any]] = None):
+    """Creates the actor.
+
+    Args:
+      game: the game it plays.
+      config: search, noise, temperature and augmentation settings.
+      seed: its random stream (noise, sampled moves).
+      variable_source: has `get_variables(['network'])`; None keeps the
+        initial random weights.
+      write: takes one game's rows (`game_items`); None writes nowhere.
+    """
+    self._game = game
+    self._config = config
+    self._rng = np.random.default_rng(seed)
+    self._source = variable_source
+    self._write = write
+    self._games = 0
+    self.simulations = 0  # Over the actor's life.
+    self._set_weights(network_lib.random_weights(
+        game.observation_shape[0], game.num_actions, config.hidden_sizes,
+        seed))
+
+  def _set_weights(self, weights) -> None:
+    self._evaluate = mcts.network_evaluate(
+        self._game, network_lib.NumpyNetwork(weights))
+
+  def update(self) -> None:
+    """Pulls the newest weights every `variable_update_games` games."""
+    if self._source is not None and (
+        self._games % self._config.variable_update_games == 0):
+      (weights,) = self._source.get_variables(list(VARIABLE_NAMES))
+      self._set_weights(weights)
+
+  def play(self) -> Dict[str, float]:
+    """One game of self-play, written; returns its moves, result (for the
+    first player) and seconds."""
+    config, game = self._config, self._game
+    self.update()
+    started = time.time()
+    state = game.initial_state()
+    states, policies = [], []
+    result = game.terminal_value(state)
+    while result is None:
+      visits = mcts.search(game, state, self._evaluate, config.simulations,
+                           config.c_puct, self._rng,
+                           noise=(config.dirichlet_alpha,
+                                  config.dirichlet_epsilon))
+      self.simulations += config.simulations
+      policy = visits / visits.sum()
+      if len(states) < config.temperature_moves:
+        action = int(self._rng.choice(game.num_actions, p=policy))
+      else:
+        action = int(np.argmax(visits))
+      states.append(state)
+      policies.append(policy)
+      state = game.next_state(state, action)
+      result = game.terminal_value(state)
+    if self._write is not None:
+      self._write(game_items(game, states, policies, result,
+                             config.augment))
+    self._games += 1
+    first_player_result = result if len(states) % 2 == 0 else -result
+    return {'moves': len(states), 'result': first_player_result,
+            'seconds': time.time() - started}

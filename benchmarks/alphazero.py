@@ -1,0 +1,146 @@
+"""AlphaZero benchmark (issue 17).
+
+  .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
+      forward] [--seconds=S] [--record]
+
+tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
+  actors for 5 minutes (no target stop), then plays the weights its
+  evaluator last used: 100 games against perfect play and 100 against a
+  random player (both seats, search with eval_simulations), and the raw
+  network's argmax against minimax on the 4,520 non-terminal positions;
+  with the run's throughput (self-play games/s and simulations/s per actor,
+  learner updates/s) and memory.
+connect_four: the same program on Connect Four for --seconds (default 30
+  minutes) with the evaluator playing pure MCTS with 100, 400 and 1,600
+  simulations; the win rates over time are the curve.
+forward: one position through the network, NumPy on pulled weights vs the
+  Sonnet module (eager and tf.function): what an actor's search pays per
+  simulation.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from agents.alphazero import config as config_lib
+from agents.alphazero import games
+from agents.alphazero import matches
+from agents.alphazero import references
+from benchmarks import launches
+from programs.nodes import match_evaluator
+
+
+def _throughput(run: launches.Run) -> str:
+  actor = run.csv('actor')[-1]
+  learner = run.csv('learner')[-1]
+  return (f"self-play per actor: {float(actor['games_per_s_local']):.1f} "
+          f"games/s, {float(actor['simulations_per_s_local']):,.0f} "
+          f"simulations/s; learner {float(learner['learner_steps_per_s']):.1f}"
+          f" updates/s ({learner['learner_steps']} in the run); "
+          f"{float(learner['games']):,.0f} games; peak RSS "
+          f'{run.peak_rss_gib:.2f} GiB; first move {run.first_step_s:.1f} s '
+          f'after launch; exit {run.returncode}')
+
+
+def tic_tac_toe(seconds: float) -> str:
+  run = launches.launch(['--program=alphazero', '--env=tic_tac_toe',
+                         '--num_actors=2', '--seed=1'], seconds)
+  rows = run.csv('evaluator')
+  curve = ', '.join(
+      f"{float(r['walltime_s']):.0f} s: {float(r['perfect_loss']):.2f}/"
+      f"{float(r['random_win']):.2f}/{float(r['optimal_move_rate']):.3f}"
+      for r in rows)
+  weights = match_evaluator.load_weights(
+      f'{run.logdir}/{match_evaluator.WEIGHTS_FILE}')
+  config = config_lib.AlphaZeroConfig()
+  game = games.make_game('tic_tac_toe')
+  agent = matches.agent_player(game, weights, config.eval_simulations,
+                               config.c_puct)
+  rng = np.random.default_rng(7)
+  perfect = matches.match(game, agent, references.make_player(
+      game, 'perfect'), 100, rng)
+  random_ = matches.match(game, agent, references.make_player(
+      game, 'random'), 100, rng)
+  rate = matches.optimal_move_rate(weights)
+  first_clean = next((float(r['walltime_s']) for r in rows
+                      if float(r['perfect_loss']) == 0), None)
+  return '\n'.join([
+      f'Tic-tac-toe, {seconds:.0f} s, 2 actors, seed 1, defaults:',
+      f'- final weights (last evaluation, at '
+      f"{float(rows[-1]['walltime_s']):.0f} s), 100 games each, both seats:"
+      f" vs perfect W/D/L {perfect['win']:.2f}/{perfect['draw']:.2f}/"
+      f"{perfect['loss']:.2f}; vs random {random_['win']:.2f}/"
+      f"{random_['draw']:.2f}/{random_['loss']:.2f}; raw network argmax "
+      f'optimal in {rate:.1%} of the 4,520 positions',
+      f'- first evaluation round without a loss to perfect play: '
+      f'{first_clean} s',
+      f'- evaluator rounds (time: loss rate vs perfect / win rate vs '
+      f'random / optimal-move rate): {curve}',
+      f'- {_throughput(run)}'])
+
+
+def connect_four(seconds: float) -> str:
+  run = launches.launch([
+      '--program=alphazero', '--env=connect_four', '--num_actors=2',
+      '--seed=1', '--hparam=opponents=mcts_400,mcts_100,mcts_1600',
+      '--hparam=eval_games=10', '--hparam=eval_period_seconds=60',
+      '--hparam=dirichlet_alpha=0.5', '--hparam=temperature_moves=8',
+      '--hparam=insert_batch=96'], seconds)
+  curve = ', '.join(
+      f"{float(r['walltime_s']) / 60:.0f} min: "
+      f"{float(r['mcts_100_win']):.1f}/{float(r['mcts_400_win']):.1f}/"
+      f"{float(r['mcts_1600_win']):.1f}" for r in run.csv('evaluator'))
+  return '\n'.join([
+      f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed 1:',
+      '- win rate vs pure MCTS 100/400/1,600 simulations (10 games each, '
+      f'both seats), per evaluation: {curve}',
+      f'- {_throughput(run)}'])
+
+
+def forward() -> str:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from agents.alphazero import network as network_lib  # pylint: disable=g-import-not-at-top
+  config = config_lib.AlphaZeroConfig()
+  model = network_lib.make_network(9, config.hidden_sizes)
+  observation = np.zeros((1, 18), np.float32)
+  model(observation)
+  numpy_network = network_lib.NumpyNetwork(model.weights())
+  compiled = tf.function(model)
+  compiled(observation)
+  out = []
+  for name, call in (('NumPy', lambda: numpy_network(observation)),
+                     ('Sonnet eager', lambda: model(observation)),
+                     ('Sonnet tf.function', lambda: compiled(observation))):
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < 2.0:
+      call()
+      n += 1
+    out.append(f'{name} {1e6 * (time.perf_counter() - start) / n:.1f} us')
+  return 'One position through the network (batch 1): ' + ', '.join(out)
+
+
+def main():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--part', action='append',
+                      choices=('tic_tac_toe', 'connect_four', 'forward'))
+  parser.add_argument('--seconds', type=float, default=None)
+  parser.add_argument('--record', action='store_true')
+  args = parser.parse_args()
+  parts = args.part or ['forward', 'tic_tac_toe']
+  texts = []
+  for part in parts:
+    if part == 'forward':
+      texts.append(forward())
+    elif part == 'tic_tac_toe':
+      texts.append(tic_tac_toe(args.seconds or 300))
+    else:
+      texts.append(connect_four(args.seconds or 1800))
+    print(texts[-1], flush=True)
+  if args.record:
+    launches.record('AlphaZero (python -m benchmarks.alphazero)',
+                    '\n\n'.join(texts))
+
+
+if __name__ == '__main__':
+  main()

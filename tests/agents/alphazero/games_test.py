@@ -1,0 +1,112 @@
+"""The games' rules on known positions."""
+
+from absl.testing import absltest
+import numpy as np
+
+from agents.alphazero import games
+
+
+def play(game, actions):
+  state = game.initial_state()
+  for action in actions:
+    state = game.next_state(state, action)
+  return state
+
+
+class TicTacToeTest(absltest.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.game = games.make_game('tic_tac_toe')
+
+  def test_moves_hand_over_a_negated_board(self):
+    state = play(self.game, [4])
+    self.assertEqual(state.tolist(), [0, 0, 0, 0, -1, 0, 0, 0, 0])
+    self.assertEqual(self.game.legal_actions(state).sum(), 8)
+    with self.assertRaisesRegex(ValueError, 'action 4 is not legal'):
+      self.game.next_state(state, 4)
+
+  def test_lines_win_for_the_last_mover(self):
+    for line in ([0, 1, 2], [0, 3, 6], [0, 4, 8], [2, 4, 6]):
+      others = [c for c in range(9) if c not in line][:2]
+      # X plays the line, O two other cells in between.
+      state = play(self.game, [line[0], others[0], line[1], others[1],
+                               line[2]])
+      self.assertEqual(self.game.terminal_value(state), -1.0, line)
+    self.assertIsNone(self.game.terminal_value(play(self.game, [0, 1, 2])))
+
+  def test_a_full_board_without_line_is_a_draw(self):
+    # X O X / X O O / O X X
+    state = play(self.game, [0, 1, 2, 4, 3, 5, 7, 6, 8])
+    self.assertEqual(self.game.terminal_value(state), 0.0)
+
+  def test_symmetries_keep_the_result_and_map_moves(self):
+    state = play(self.game, [0, 4, 1])
+    policy = np.arange(9, dtype=np.float32)
+    copies = self.game.symmetries(state, policy)
+    self.assertLen(copies, 8)
+    np.testing.assert_array_equal(copies[0][0], state)
+    for copy_state, copy_policy in copies:
+      # Where the policy puts a cell's number, that cell's stone goes along.
+      for cell in range(9):
+        self.assertEqual(copy_state[cell], state[int(copy_policy[cell])])
+    # O to move blocks at 2 in the original; the copies' block is a win too.
+    for copy_state, copy_policy in copies:
+      block = int(np.flatnonzero(copy_policy == 2)[0])
+      after = self.game.next_state(copy_state, block)
+      self.assertIsNone(self.game.terminal_value(after))
+
+  def test_render_names_x_and_o(self):
+    self.assertEqual(self.game.render(play(self.game, [0, 4])),
+                     'X . .\n. O .\n. . .')
+
+
+class ConnectFourTest(absltest.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.game = games.make_game('connect_four')
+
+  def test_stones_drop_to_the_lowest_empty_cell(self):
+    state = play(self.game, [3, 3])
+    board = state.reshape(6, 7)
+    # X (the first mover) is at the bottom: to move now, so +1.
+    self.assertEqual(board[5, 3], 1)
+    self.assertEqual(board[4, 3], -1)
+    self.assertEqual(np.count_nonzero(board), 2)
+
+  def test_a_full_column_is_not_legal(self):
+    state = play(self.game, [0] * 6)
+    self.assertFalse(self.game.legal_actions(state)[0])
+    self.assertEqual(self.game.legal_actions(state).sum(), 6)
+
+  def test_four_in_a_row_in_every_direction(self):
+    cases = {
+        'horizontal': [0, 0, 1, 1, 2, 2, 3],
+        'vertical': [0, 1, 0, 1, 0, 1, 0],
+        'diagonal': [0, 1, 1, 2, 2, 3, 2, 3, 3, 6, 3],
+        'anti-diagonal': [6, 5, 5, 4, 4, 3, 4, 3, 3, 0, 3],
+    }
+    for name, moves in cases.items():
+      self.assertIsNone(self.game.terminal_value(play(self.game, moves[:-1])),
+                        name)
+      self.assertEqual(self.game.terminal_value(play(self.game, moves)),
+                       -1.0, name)
+    self.assertLen(self.game.lines, 69)
+
+  def test_mirror_symmetry(self):
+    state = play(self.game, [0, 1])
+    (same, _), (mirrored, policy) = self.game.symmetries(
+        state, np.arange(7, dtype=np.float32))
+    np.testing.assert_array_equal(same, state)
+    self.assertEqual(mirrored.reshape(6, 7)[5, 6], state.reshape(6, 7)[5, 0])
+    np.testing.assert_array_equal(policy, np.arange(7)[::-1])
+
+  def test_unknown_game(self):
+    with self.assertRaisesRegex(ValueError, 'games: tic_tac_toe, '
+                                'connect_four'):
+      games.make_game('go')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,135 @@
+"""The network in NumPy equals the Sonnet one; the loss against NumPy; the
+learner lowers it on a fixed batch; self-play rows carry the right
+outcomes."""
+
+from absl.testing import absltest
+import numpy as np
+import reverb
+import tensorflow as tf
+
+from agents.alphazero import config as config_lib
+from agents.alphazero import games
+from agents.alphazero import learner as learner_lib
+from agents.alphazero import network as network_lib
+from agents.alphazero import self_play
+
+TTT = games.make_game('tic_tac_toe')
+CONFIG = config_lib.AlphaZeroConfig(hidden_sizes=(16, 8), batch_size=8,
+                                    l2_weight=0.01, learning_rate=0.01)
+
+
+def batch(rng, size=8):
+  states = rng.integers(-1, 2, (size, 9)).astype(np.int8)
+  legal = (states == 0).astype(np.float32)
+  legal[:, 0] = 1.0  # At least one legal move.
+  policy = rng.random((size, 9)).astype(np.float32) * legal
+  policy /= policy.sum(axis=1, keepdims=True)
+  return {'observation': TTT.observations(states), 'legal': legal,
+          'policy': policy,
+          'outcome': rng.choice([-1.0, 0.0, 1.0], size).astype(np.float32)}
+
+
+def built_network():
+  network = network_lib.make_network(9, CONFIG.hidden_sizes)
+  network(tf.zeros((1, 18)))
+  return network
+
+
+class NetworkTest(absltest.TestCase):
+
+  def test_numpy_forward_equals_sonnet(self):
+    network = built_network()
+    observations = batch(np.random.default_rng(0))['observation']
+    logits, value = network(observations)
+    np_logits, np_value = network_lib.NumpyNetwork(network.weights())(
+        observations)
+    np.testing.assert_allclose(np_logits, logits.numpy(), atol=1e-5)
+    np.testing.assert_allclose(np_value, value.numpy(), atol=1e-5)
+
+  def test_masked_softmax(self):
+    probabilities = network_lib.masked_softmax(
+        np.array([1.0, 5.0, 2.0]), np.array([True, False, True]))
+    np.testing.assert_allclose(probabilities,
+                               [np.e / (np.e + np.e ** 2), 0,
+                                np.e ** 2 / (np.e + np.e ** 2)])
+
+
+class LossTest(absltest.TestCase):
+
+  def test_losses_against_numpy(self):
+    network = built_network()
+    data = batch(np.random.default_rng(1))
+    out = learner_lib.losses(network, data, CONFIG.l2_weight)
+    logits, value = network_lib.NumpyNetwork(network.weights())(
+        data['observation'])
+    legal = data['legal'] > 0
+    log_p = np.log(np.where(legal, network_lib.masked_softmax(logits, legal),
+                            1.0))
+    policy_loss = -np.mean(np.sum(data['policy'] * log_p, axis=1))
+    value_loss = np.mean((data['outcome'] - value) ** 2)
+    weights = network.weights()
+    l2 = sum(np.sum(w ** 2) for w in weights[0::2])  # Matrices, no biases.
+    self.assertAlmostEqual(float(out['policy_loss']), policy_loss, places=4)
+    self.assertAlmostEqual(float(out['value_loss']), value_loss, places=4)
+    self.assertAlmostEqual(float(out['l2']), l2, places=3)
+    self.assertAlmostEqual(float(out['loss']),
+                           policy_loss + value_loss + 0.01 * l2, places=4)
+
+  def test_the_learner_fits_a_fixed_batch(self):
+    data = {k: tf.constant(v) for k, v in
+            batch(np.random.default_rng(2)).items()}
+    info = reverb.SampleInfo(key=tf.zeros(8, tf.uint64),
+                             probability=tf.ones(8, tf.float64),
+                             table_size=tf.ones(8, tf.int64),
+                             priority=tf.ones(8, tf.float64),
+                             times_sampled=tf.ones(8, tf.int32))
+    sample = reverb.ReplaySample(info=info, data=data)
+    learner = learner_lib.AlphaZeroLearner(
+        built_network(), iter([sample] * 200), CONFIG)
+    first = learner.update(learner.next_batch())[0]['loss']
+    for _ in range(150):
+      learner.step()
+    last = learner.update(learner.next_batch())[0]['loss']
+    self.assertLess(last, 0.8 * first)
+    self.assertEqual(learner.num_steps, 152)
+    (weights,) = learner.get_variables(['network'])
+    self.assertLen(weights, 2 * (len(CONFIG.hidden_sizes) + 2))
+
+
+class SelfPlayTest(absltest.TestCase):
+
+  def test_outcomes_are_for_the_player_to_move(self):
+    # X wins on its third move: 5 positions, X to move at 0, 2, 4.
+    states, state = [], TTT.initial_state()
+    for action in (0, 3, 1, 4, 2):
+      states.append(state)
+      state = TTT.next_state(state, action)
+    policies = [np.full(9, 1 / 9, np.float32)] * 5
+    rows = self_play.game_items(TTT, states, policies,
+                                TTT.terminal_value(state), augment=False)
+    self.assertEqual(rows['outcome'].tolist(), [1, -1, 1, -1, 1])
+    augmented = self_play.game_items(TTT, states, policies,
+                                     TTT.terminal_value(state), augment=True)
+    self.assertEqual(len(augmented['outcome']), 40)
+    self.assertEqual(augmented['observation'].shape, (40, 18))
+
+  def test_an_actor_plays_and_writes_whole_games(self):
+    written = []
+    actor = self_play.SelfPlayActor(TTT, CONFIG, seed=0, write=written.append)
+    game = actor.play()
+    (rows,) = written
+    self.assertEqual(len(rows['outcome']), 8 * game['moves'])
+    np.testing.assert_allclose(rows['policy'].sum(axis=1), 1.0, rtol=1e-5)
+    # Search only spends visits on legal moves.
+    self.assertEqual(np.sum(rows['policy'] * (1 - rows['legal'])), 0.0)
+    self.assertEqual(actor.simulations, CONFIG.simulations * game['moves'])
+
+  def test_the_config_refuses_bad_values(self):
+    with self.assertRaisesRegex(ValueError, 'dirichlet_epsilon=1.5'):
+      config_lib.AlphaZeroConfig(dirichlet_epsilon=1.5)
+    with self.assertRaisesRegex(ValueError, "opponents: 'minimax'"):
+      config_lib.AlphaZeroConfig(opponents=('minimax',))
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,98 @@
+"""PUCT search on small hand-made trees: the choice, the value signs, the
+visit counts, and noise only where asked for."""
+
+from absl.testing import absltest
+import numpy as np
+
+from agents.alphazero import games
+from agents.alphazero import mcts
+from tests.agents.alphazero.games_test import play
+
+TTT = games.make_game('tic_tac_toe')
+
+
+def uniform(game):
+  """Uniform priors over the legal moves, value 0."""
+  def evaluate(state):
+    legal = game.legal_actions(state)
+    return legal / legal.sum(), 0.0
+  return evaluate
+
+
+class SelectTest(absltest.TestCase):
+
+  def test_puct_picks_by_prior_first_then_by_value(self):
+    node = mcts.Node(np.array([0.2, 0.5, 0.3, 0.0]))
+    self.assertEqual(node.select(c_puct=1.0), 1)  # Unvisited: the prior.
+    # Move 1 was visited and lost; move 2, equal visits, won.
+    node.visits[:] = [0, 4, 4, 0]
+    node.value_sums[:] = [0, -4, 4, 0]
+    # Scores: Q + c P sqrt(9) / (1 + N): 0 + 0.6 = 0.6, -1 + 0.3 = -0.7,
+    # 1 + 0.18 = 1.18; move 3 is illegal (prior 0).
+    self.assertEqual(node.select(c_puct=1.0), 2)
+    node.value_sums[2] = -4
+    self.assertEqual(node.select(c_puct=1.0), 0)
+
+
+class SearchTest(absltest.TestCase):
+
+  def test_visits_sum_to_the_simulations_and_skip_illegal_moves(self):
+    state = play(TTT, [4])
+    visits = mcts.search(TTT, state, uniform(TTT), 50, 1.5,
+                         np.random.default_rng(0))
+    self.assertEqual(visits.sum(), 50)
+    self.assertEqual(visits[4], 0)
+
+  def test_a_win_in_one_gets_the_visits(self):
+    # X (to move) has 0 and 1: 2 wins at once.
+    state = play(TTT, [0, 3, 1, 4])
+    visits = mcts.search(TTT, state, uniform(TTT), 100, 1.5,
+                         np.random.default_rng(0))
+    self.assertEqual(int(np.argmax(visits)), 2)
+
+  def test_the_opponents_threat_is_blocked(self):
+    # O to move; X threatens 0-1-2: only 2 avoids the loss.
+    state = play(TTT, [0, 4, 1])
+    visits = mcts.search(TTT, state, uniform(TTT), 200, 1.5,
+                         np.random.default_rng(0))
+    self.assertEqual(int(np.argmax(visits)), 2)
+
+  def test_values_are_backed_up_with_alternating_signs(self):
+    # The network says every position is won for its player to move, and
+    # puts nearly all prior on the first legal move, so that both
+    # simulations walk the same path: root -a-> child -b-> grandchild.
+    def peaked(state):
+      legal = TTT.legal_actions(state)
+      priors = legal * 1e-6
+      priors[np.flatnonzero(legal)[0]] = 1.0
+      return priors / priors.sum(), 1.0
+    state = play(TTT, [4])
+    root = mcts.Node(peaked(state)[0])
+    mcts.simulate(TTT, root, state, peaked, 1.5)
+    # The child is won for its player to move, the opponent: -1 here.
+    self.assertEqual(root.value_sums.tolist(), [-1.0] + [0.0] * 8)
+    mcts.simulate(TTT, root, state, peaked, 1.5)
+    child = root.children[0]
+    # The grandchild is won for the root's player: -1 on the child's edge
+    # (its mover is the opponent), +1 on the root's.
+    self.assertEqual(child.value_sums[1], -1.0)
+    self.assertEqual(child.visits.sum(), 1)
+    self.assertEqual(root.visits[0], 2)
+    self.assertEqual(root.value_sums[0], -1.0 + 1.0)
+
+  def test_noise_only_when_asked(self):
+    state = TTT.initial_state()
+    a = mcts.search(TTT, state, uniform(TTT), 30, 1.5,
+                    np.random.default_rng(0))
+    b = mcts.search(TTT, state, uniform(TTT), 30, 1.5,
+                    np.random.default_rng(99))
+    np.testing.assert_array_equal(a, b)  # No randomness without noise.
+    noisy = mcts.add_noise(np.array([0.5, 0.5, 0.0]), 0.3, 0.25,
+                           np.random.default_rng(0))
+    self.assertEqual(noisy[2], 0.0)
+    self.assertAlmostEqual(noisy.sum(), 1.0)
+    self.assertNotAlmostEqual(noisy[0], 0.5)
+
+
+if __name__ == '__main__':
+  absltest.main()
