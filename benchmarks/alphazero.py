@@ -84,7 +84,7 @@ def connect_four(seconds: float) -> str:
   run = launches.launch([
       '--program=alphazero', '--env=connect_four', '--num_actors=2',
       '--seed=1', '--hparam=opponents=mcts_400,mcts_100,mcts_1600',
-      '--hparam=eval_games=10', '--hparam=eval_period_seconds=60',
+      '--hparam=eval_games=8', '--hparam=eval_period_seconds=60',
       '--hparam=dirichlet_alpha=0.5', '--hparam=temperature_moves=8',
       '--hparam=insert_batch=96'], seconds)
   curve = ', '.join(
@@ -93,7 +93,7 @@ def connect_four(seconds: float) -> str:
       f"{float(r['mcts_1600_win']):.1f}" for r in run.csv('evaluator'))
   return '\n'.join([
       f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed 1:',
-      '- win rate vs pure MCTS 100/400/1,600 simulations (10 games each, '
+      '- win rate vs pure MCTS 100/400/1,600 simulations (8 games each, '
       f'both seats), per evaluation: {curve}',
       f'- {_throughput(run)}'])
 
