@@ -4,7 +4,6 @@ second, and read its logs back.
 """
 
 import argparse
-import csv
 import dataclasses
 import datetime
 import os
@@ -16,6 +15,8 @@ import threading
 from typing import Dict, List, Sequence
 
 import psutil
+
+from launch import plot
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -47,8 +48,9 @@ def sample_memory(session_id, stop, peak):
 
 
 def read_csv(path: str) -> List[Dict[str, str]]:
-  with open(path, newline='') as f:
-    return list(csv.DictReader(f))
+  """A run's CSV rows (`launch.plot.read_rows`: a cut last row is
+  dropped); [] if there is no file."""
+  return plot.read_rows(path)
 
 
 @dataclasses.dataclass
@@ -95,6 +97,8 @@ def launch(flags: Sequence[str], budget_seconds: float,
     sampler.start()
     try:
       returncode = process.wait(timeout=budget_seconds + 120)
+    except subprocess.TimeoutExpired:  # A hung run: killed, and reported.
+      returncode = -9
     finally:
       stop.set()
       for leftover in session_processes(process.pid):

@@ -25,8 +25,9 @@ its logs and from sampling its processes every second:
   exit code.
 With --seeds=N every figure is the mean over N seeds with its standard
 deviation. --record appends the table (with the commit, date, core count
-and the seeds) to benchmarks/results.md, and the return curves of each
-task, all programs overlaid (`launch.plot`), to benchmarks/plots/.
+and the seeds) to benchmarks/results.md, and the curves of each task (return
+against time and env steps, loss), all programs overlaid (`launch.plot`),
+to benchmarks/plots/.
 """
 
 import argparse
@@ -40,6 +41,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks import launches
 from launch import summary
+from launch import sweep
 
 NUM_ACTORS = 2
 CEILING_SECONDS = 5.0
@@ -159,14 +161,6 @@ def figures(run: launches.Run, threshold: Optional[float]) -> Dict[str, float]:
   return out
 
 
-def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
-  finite = [v for v in values if not math.isnan(v)]
-  if not finite:
-    return math.nan, math.nan
-  mean = sum(finite) / len(finite)
-  return mean, math.sqrt(sum((v - mean) ** 2 for v in finite) / len(finite))
-
-
 def cell(values: Sequence[float], digits: int = 0, thousands: bool = False
          ) -> str:
   """'mean' or 'mean ± std' over seeds; '—' where nothing applies. For
@@ -179,7 +173,8 @@ def cell(values: Sequence[float], digits: int = 0, thousands: bool = False
     if not reached:
       return 'no'
     return cell(reached, digits, thousands) + f' ({len(reached)}/{len(values)})'
-  mean, std = _mean_std(values)
+  finite = [v for v in values if not math.isnan(v)]
+  mean, std = sweep.mean_std(finite)
   form = f'{{:{"," if thousands else ""}.{digits}f}}'
   text = form.format(mean)
   return text + (f' ± {form.format(std)}' if len(values) > 1 else '')
@@ -261,13 +256,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         + ', '.join(f'{p}/{t}' for p, t in todo), flush=True)
   results: Dict[Tuple[str, str], List[Dict[str, float]]] = {}
   logdirs: Dict[str, List[str]] = {}
+  def budget(task: str) -> float:
+    return args.seconds or (TASKS[task].quick_seconds if args.quick
+                            else TASKS[task].seconds)
+
   for program, task in todo:
-    budget = args.seconds or (TASKS[task].quick_seconds if args.quick
-                              else TASKS[task].seconds)
     for seed in range(1, args.seeds + 1):
       run = launches.launch([f'--program={program}', f'--env={task}',
                              f'--num_actors={NUM_ACTORS}', f'--seed={seed}'],
-                            budget)
+                            budget(task))
       result = figures(run, TASKS[task].threshold)
       print(f'{program}/{task} seed {seed}: ' + ', '.join(
           f'{k}={v:.4g}' for k, v in result.items()), flush=True)
@@ -279,8 +276,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   text = table(results, ceilings)
   mode = 'quick' if args.quick else 'full'
   heading = (f'commit {commit()}, {os.cpu_count()} cores, {mode} budgets ('
-             + ', '.join(f'{task} {args.seconds or (TASKS[task].quick_seconds if args.quick else TASKS[task].seconds):g} s'
-                         for task in ceilings) +
+             + ', '.join(f'{task} {budget(task):g} s' for task in ceilings) +
              f'), {NUM_ACTORS} actors, {args.seeds} seed(s) per row '
              f'(mean ± std over seeds), {time.time() - started:.0f} s in all.')
   print(heading)

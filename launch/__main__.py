@@ -199,12 +199,8 @@ def _sweep(launch) -> int:
   if launch.launch_type in ('multi_host', 'vertex_ai'):
     raise ValueError(f'--seeds applies to local launches, not launch_type='
                      f'{launch.launch_type!r}.')
-  flag_args = []
-  for name in flags.FLAGS.flag_values_dict():
-    if flags.FLAGS[name].present and name not in sweep.EXCLUDED_FLAGS:
-      flag_args.extend(flags.FLAGS[name].serialize().split('\n'))
-  return sweep.run(flag_args, _SEEDS.value, launch.seed, launch.logdir,
-                   launch.target_return)
+  return sweep.run(sweep.flag_args(flags.FLAGS), _SEEDS.value, launch.seed,
+                   launch.logdir, launch.target_return)
 
 
 def _write_plots(logdir: str) -> None:
@@ -247,6 +243,7 @@ def main(argv):
         print(f'launch: error: {why}', file=sys.stderr)
         return 2
     built = config_lib.build(launch, start_time=start_time)
+    run_start = start_time  # The progress line's clock (a resumed run's).
     if launch.launch_type == 'vertex_ai':
       pass  # Nothing local to resume: the job runs on Google Cloud.
     elif launch.launch_type == 'multi_host':
@@ -263,8 +260,8 @@ def main(argv):
       for message in plan.messages:
         print(f'[launch] {message}', flush=True)
       if plan.resume:  # The run's clock goes on: budgets, log rows.
-        built = config_lib.build(
-            launch, start_time=start_time - plan.elapsed_seconds)
+        run_start = start_time - plan.elapsed_seconds
+        built = config_lib.build(launch, start_time=run_start)
   except (ValueError, TypeError, OSError) as e:
     print(f'launch: error: {e}', file=sys.stderr)
     return 2
@@ -325,7 +322,7 @@ def main(argv):
   if not _VERBOSE.value:
     from launch import terminal  # pylint: disable=g-import-not-at-top
     logging.set_verbosity(logging.WARNING)  # Threaded nodes log here.
-    restore_terminal = terminal.quiet(built.budget, start_time)
+    restore_terminal = terminal.quiet(built.budget, run_start)
   try:
     if launch.launch_type in config_lib.PROCESS_LAUNCH_TYPES:
       if session is not None:

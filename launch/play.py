@@ -102,10 +102,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   parser = argparse.ArgumentParser(prog='python -m launch.play',
                                    description=__doc__.splitlines()[0])
   parser.add_argument('--logdir', required=True)
-  parser.add_argument('--simulations', type=int, default=None)
+  parser.add_argument('--simulations', type=int, default=None,
+                      help="Per agent move (default: the run's "
+                      'eval_simulations); >= 1.')
   parser.add_argument('--agent_first', action='store_true')
   parser.add_argument('--seed', type=int, default=0)
   args = parser.parse_args(argv)
+  if args.simulations is not None and args.simulations < 1:
+    parser.error('--simulations must be >= 1')
   return play(args.logdir, args.simulations, args.agent_first,
               seed=args.seed)
 

@@ -11,12 +11,34 @@ import math
 import os
 import subprocess
 import sys
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from launch import plot
 from launch import summary
 
 EXCLUDED_FLAGS = ('seeds', 'seed', 'logdir')
+# After a Ctrl-C, how long the sweep waits for the run it started: the
+# launcher's own notice to its nodes (launch/__main__.py's
+# LAUNCHER_NOTICE_SECONDS, 30 s) and a margin.
+STOP_WAIT_SECONDS = 45
+
+
+def flag_args(flag_values) -> List[str]:
+  """The flags given explicitly in `flag_values` (absl FlagValues), as
+  `--name=value` arguments for a run of the sweep: without --seeds, --seed
+  and --logdir, which the sweep sets per run.
+
+  Raises:
+    ValueError: --hparam=seed=..., which would give every run one seed.
+  """
+  out = []
+  for name in flag_values.flag_values_dict():
+    if flag_values[name].present and name not in EXCLUDED_FLAGS:
+      out.extend(flag_values[name].serialize().split('\n'))
+  if any(arg.replace(' ', '').startswith('--hparam=seed=') for arg in out):
+    raise ValueError('--hparam=seed=... with --seeds would give every run '
+                     'the same agent seed; use --seed for the first one.')
+  return out
 
 
 def seed_logdir(logdir: str, seed: int) -> str:
@@ -32,9 +54,14 @@ def commands(flag_args: Sequence[str], seeds: int, base_seed: int,
           for seed in range(base_seed, base_seed + seeds)]
 
 
-def _spread(values: Sequence[float]) -> str:
+def mean_std(values: Sequence[float]) -> Tuple[float, float]:
+  """Mean and (population) standard deviation of a non-empty sequence."""
   mean = sum(values) / len(values)
-  std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+  return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _spread(values: Sequence[float]) -> str:
+  mean, std = mean_std(values)
   return (f'mean {mean:.4g}, std {std:.3g}, min {min(values):.4g}, '
           f'max {max(values):.4g}')
 
@@ -68,10 +95,18 @@ def run(flag_args: Sequence[str], seeds: int, base_seed: int, logdir: str,
   codes = []
   for command in commands(flag_args, seeds, base_seed, logdir):
     print(f'[sweep] {" ".join(command[1:])}', flush=True)
+    process = subprocess.Popen(command)
     try:
-      codes.append(subprocess.call(command))
-    except KeyboardInterrupt:  # The run got the Ctrl-C too and ended.
-      print('[sweep] interrupted', flush=True)
+      codes.append(process.wait())
+    except KeyboardInterrupt:
+      # The run got the Ctrl-C too (same process group) and is stopping
+      # its nodes within the launcher's notice: let it finish that.
+      print('[sweep] interrupted; waiting for the run to stop', flush=True)
+      try:
+        process.wait(timeout=STOP_WAIT_SECONDS)
+      except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
       return 130
   logdirs = [seed_logdir(logdir, seed)
              for seed in range(base_seed, base_seed + seeds)]

@@ -85,9 +85,11 @@ class Progress:
     self._evaluator_return = None
     self._last_line = None  # (walltime_s, actor_steps) at the last line.
 
-  def add(self, row: Dict[str, float]) -> None:
+  def add(self, row: Dict[str, float], now: Optional[float] = None) -> None:
+    """Takes a row's counts; `now` (default: time.time()) times it, not
+    its printed walltime_s, which has 4 significant digits."""
     with self._lock:
-      time_s = row.get('walltime_s', 0.0)
+      time_s = time.time() if now is None else now
       if 'actor_steps' in row and (self._actor_steps is None or
                                    row['actor_steps'] >= self._actor_steps[1]):
         self._actor_steps = (time_s, row['actor_steps'])
@@ -98,8 +100,9 @@ class Progress:
         self._evaluator_return = row['episode_return']
 
   def line(self, elapsed_seconds: float) -> str:
-    """'40 s: 6,781 env steps/s, 338 learner steps, evaluator return 1,
-    budget: 50 s left'; the rate is over the rows since the last line."""
+    """'40 s: 6,781 env steps/s, 216,320 env steps, 338 learner steps,
+    evaluator return 1, budget: 50 s left'; the rate is over the rows since
+    the last line."""
     with self._lock:
       parts = []
       if self._actor_steps is not None:
@@ -131,7 +134,8 @@ class Progress:
       left.append(f'{max(0, self._budget.max_actor_steps - done):,.0f} '
                   'env steps')
     if self._budget.max_learner_steps is not None:
-      left.append(f'{max(0, self._budget.max_learner_steps - (self._learner_steps or 0)):,.0f} '
+      done = self._learner_steps or 0
+      left.append(f'{max(0, self._budget.max_learner_steps - done):,.0f} '
                   'learner steps')
     return ' or '.join(left)
 
@@ -220,10 +224,11 @@ def quiet(budget: Optional[budget_lib.Budget], start_time: float,
   saved: List[TextIO] = [sys.stdout, sys.stderr]
   sys.stdout = Console(saved[0], progress)
   sys.stderr = Console(saved[1])
-  reporter = Reporter(
-      progress, start_time,
-      lambda line: print(f'[launch] {line}', file=saved[0], flush=True),
-      period_seconds).start()
+  def report(line: str) -> None:  # One write: a relayed line cannot split it.
+    sys.stdout.write(f'[launch] {line}\n')
+    sys.stdout.flush()
+
+  reporter = Reporter(progress, start_time, report, period_seconds).start()
 
   def restore() -> None:
     reporter.stop()

@@ -31,6 +31,7 @@ import launchpad as lp
 
 from agents.alphazero import config as config_lib
 from agents.alphazero import matches
+from agents.alphazero import self_play
 from agents.common import environments
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
@@ -43,8 +44,8 @@ from programs.nodes import replay as replay_lib
 from programs.nodes import self_play as self_play_node
 from programs.nodes import variable_server as variable_server_lib
 
-VARIABLE_NAMES = ('network',)  # agents.alphazero.self_play's, without TF.
-REPLAY_TABLE = 'alphazero'
+VARIABLE_NAMES = self_play.VARIABLE_NAMES
+REPLAY_TABLE = self_play.REPLAY_TABLE
 
 
 def make_actor(variable_source: Any, replay: Any = None,
@@ -53,11 +54,10 @@ def make_actor(variable_source: Any, replay: Any = None,
   """A self-play actor writing its games to `replay`."""
   # pylint: disable=g-import-not-at-top
   from agents.alphazero import games
-  from agents.alphazero import self_play
   from agents.common import replay_writers
   write = None
   if replay is not None:
-    write = replay_writers.ItemWriter(replay, self_play.REPLAY_TABLE,
+    write = replay_writers.ItemWriter(replay, REPLAY_TABLE,
                                       should_stop or (lambda: False)).write
   return self_play.SelfPlayActor(games.make_game(game_name), config, seed,
                                  variable_source, write)

@@ -53,7 +53,10 @@ class AlphaZeroConfig:
   # The replay table preset's fields (agents.common.replay_tables).
   prioritized: bool = False
   priority_exponent: float = 0.6
-  insert_batch: int = 64  # Positions written per game, at most (augmented).
+  # The replay limiter's slack for one actor's write (replay_tables'
+  # error_buffer): a game's rows, symmetric copies included (tic-tac-toe
+  # at most 9 x 8 = 72, Connect Four 42 x 2 = 84; most games write fewer).
+  insert_batch: int = 64
 
   def __post_init__(self):
     config_checks.positive_ints(self, (
@@ -78,9 +81,10 @@ class AlphaZeroConfig:
                        'opponent.')
     for name in self.opponents:
       if not (name in ('random', 'perfect') or (
-          name.startswith('mcts_') and name[5:].isdigit())):
+          name.startswith('mcts_') and name[5:].isdigit() and
+          int(name[5:]) >= 1)):
         raise ValueError(f'AlphaZeroConfig.opponents: {name!r}; allowed: '
-                         'random, perfect, mcts_<simulations>.')
+                         'random, perfect, mcts_<simulations >= 1>.')
     if self.min_replay_size > self.replay_size:
       raise ValueError(f'AlphaZeroConfig.min_replay_size='
                        f'{self.min_replay_size} exceeds replay_size='

@@ -14,7 +14,7 @@ move has lost) or the board is full (a draw). Every function is pure.
   game.observation(state)         float32 [2 * cells]: own stones, then the
                                   opponent's
   game.symmetries(state, policy)  [(state, policy)] equivalent positions
-  game.render(state, first_to_move)  the board as text, X moved first
+  game.render(state, x_to_move)   the board as text (X moved first)
 """
 
 import functools

@@ -1,7 +1,7 @@
 """Games between players, for evaluation: an agent (search guided by a
 network, no noise, most visited move) against the reference opponents."""
 
-from typing import Any, Dict, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -23,28 +23,40 @@ def agent_player(game: games.Game, weights: Sequence[np.ndarray],
 
 
 def play(game: games.Game, first: references.Player,
-         second: references.Player, rng: np.random.Generator) -> float:
-  """One game; the result for `first` (1 win, 0 draw, -1 loss)."""
+         second: references.Player, rng: np.random.Generator,
+         should_stop: Callable[[], bool] = lambda: False
+         ) -> Optional[float]:
+  """One game; the result for `first` (1 win, 0 draw, -1 loss), or None if
+  `should_stop()` turned true before a move (checked before every move)."""
   state, players, mover = game.initial_state(), (first, second), 0
   while True:
     terminal = game.terminal_value(state)
     if terminal is not None:  # For the player to move.
       return terminal if mover == 0 else -terminal
+    if should_stop():
+      return None
     state = game.next_state(state, players[mover](state, rng))
     mover = 1 - mover
 
 
 def match(game: games.Game, agent: references.Player,
           opponent: references.Player, num_games: int,
-          rng: np.random.Generator) -> Dict[str, float]:
+          rng: np.random.Generator,
+          should_stop: Callable[[], bool] = lambda: False
+          ) -> Optional[Dict[str, float]]:
   """`num_games` games, the agent first in half of them (the extra one,
-  if odd, first); win, draw and loss rates of the agent and its score."""
+  if odd, first); win, draw and loss rates of the agent and its score.
+  None if `should_stop()` turned true first."""
   results = []
   for i in range(num_games):
     if i % 2 == 0:
-      results.append(play(game, agent, opponent, rng))
+      result = play(game, agent, opponent, rng, should_stop)
     else:
-      results.append(-play(game, opponent, agent, rng))
+      result = play(game, opponent, agent, rng, should_stop)
+      result = None if result is None else -result
+    if result is None:
+      return None
+    results.append(result)
   results = np.array(results)
   return {'win': float(np.mean(results > 0)),
           'draw': float(np.mean(results == 0)),
@@ -67,18 +79,24 @@ def optimal_move_rate(weights: Sequence[np.ndarray]) -> float:
 
 
 def evaluate(game_name: str, config: Any, weights: Sequence[np.ndarray],
-             rng: np.random.Generator) -> Dict[str, float]:
+             rng: np.random.Generator,
+             should_stop: Callable[[], bool] = lambda: False
+             ) -> Optional[Dict[str, float]]:
   """The evaluator's round: `config.eval_games` games against each of
   `config.opponents` with search (`config.eval_simulations`); per opponent
   its win, draw and loss rates; `episode_return`, the score against the
-  first; for tic-tac-toe the raw network's optimal-move rate."""
+  first; for tic-tac-toe the raw network's optimal-move rate. None if
+  `should_stop()` turned true first (a round against slow opponents takes
+  minutes)."""
   game = games.make_game(game_name)
   agent = agent_player(game, weights, config.eval_simulations,
                        config.c_puct)
   figures = {}
   for i, name in enumerate(config.opponents):
     result = match(game, agent, references.make_player(game, name),
-                   config.eval_games, rng)
+                   config.eval_games, rng, should_stop)
+    if result is None:
+      return None
     figures.update({f'{name}_{k}': result[k] for k in ('win', 'draw',
                                                        'loss')})
     if i == 0:

@@ -4,7 +4,8 @@
                   noise=(alpha, epsilon) or None)
 
 Each simulation walks down by PUCT, a = argmax_a Q(s, a) + c_puct P(s, a)
-sqrt(N(s)) / (1 + N(s, a)), with Q = 0 for unvisited moves, to a position
+sqrt(N(s) + 1) / (1 + N(s, a)) (the + 1 lets the priors choose the first
+visit), with Q = 0 for unvisited moves, to a position
 not yet in the tree; there `evaluate(state) -> (priors over the legal
 moves, value for the player to move)` expands it, or the game's result ends
 it. The value is backed up with its sign flipped at every level: each

@@ -131,6 +131,6 @@ def make_player(game: games.Game, name: str) -> Player:
     return random_player(game)
   if name == 'perfect':
     return perfect_player(game)
-  if name.startswith('mcts_') and name[5:].isdigit():
+  if name.startswith('mcts_') and name[5:].isdigit() and int(name[5:]) >= 1:
     return mcts_player(game, int(name[5:]))
   raise ValueError(f'Unknown opponent {name!r}: random, perfect, mcts_<N>.')

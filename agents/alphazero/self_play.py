@@ -86,7 +86,7 @@ class SelfPlayActor:
 
   def play(self) -> Dict[str, float]:
     """One game of self-play, written; returns its moves, result (for the
-    first player) and seconds."""
+    first player), start (time.time(), weights in hand) and seconds."""
     config, game = self._config, self._game
     self.update()
     started = time.time()
@@ -114,4 +114,4 @@ class SelfPlayActor:
     self._games += 1
     first_player_result = result if len(states) % 2 == 0 else -result
     return {'moves': len(states), 'result': first_player_result,
-            'seconds': time.time() - started}
+            'started': started, 'seconds': time.time() - started}

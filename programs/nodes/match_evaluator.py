@@ -22,9 +22,10 @@ from programs.nodes import variable_server
 
 WEIGHTS_FILE = 'evaluated_weights.npz'
 
-# evaluate_weights(weights, rng) -> figures, with 'episode_return'.
-EvaluateWeights = Callable[[Sequence[np.ndarray], np.random.Generator],
-                           Dict[str, float]]
+# evaluate_weights(weights, rng, should_stop) -> figures, with
+# 'episode_return'; None if should_stop() turned true during the round.
+EvaluateWeights = Callable[[Sequence[np.ndarray], np.random.Generator,
+                            Callable[[], bool]], Optional[Dict[str, float]]]
 
 
 def save_weights(path: str, weights: Sequence[np.ndarray]) -> None:
@@ -66,7 +67,9 @@ class MatchEvaluator:
     target = budget_lib.TargetWatch(self._budget)
     while not stop.wait(self._period):
       (weights,) = self._source.get_variables(self._names)
-      figures = self._evaluate_weights(weights, self._rng)
+      figures = self._evaluate_weights(weights, self._rng, stop.is_set)
+      if figures is None:  # Stopped mid-round.
+        break
       if self._logdir:
         save_weights(os.path.join(self._logdir, WEIGHTS_FILE), weights)
       self._logger.write(figures, force=True)

@@ -13,7 +13,8 @@ from programs.nodes import loggers
 from programs.nodes import variable_server
 
 # make_actor(variable_source=, replay=, should_stop=) -> an actor with
-# `play() -> {'moves', 'result', 'seconds'}` and `simulations` (so far).
+# `play() -> {'moves', 'result', 'started', 'seconds'}` and `simulations`
+# (so far).
 SelfPlayFactory = Callable[..., Any]
 
 
@@ -41,12 +42,13 @@ class SelfPlayRunner:
     stop = lp.stop_event()
     actor = self._make_actor(variable_source=self._variable_source,
                              replay=self._replay, should_stop=stop.is_set)
-    print(f'[actor] first environment step at '
-          f'{time.time() - self._start_time:.1f} s after launch (self-play)',
-          flush=True)
     started, games, moves = time.time(), 0, 0
     while not stop.is_set():
       game = actor.play()
+      if not games:  # Its first move came as the game started.
+        print(f'[actor] first environment step at '
+              f'{game["started"] - self._start_time:.1f} s after launch '
+              '(self-play)', flush=True)
       games += 1
       moves += game['moves']
       self._counter.increment(actor_steps=game['moves'], games=1)

@@ -9,8 +9,11 @@ import sys
 import tempfile
 
 from absl.testing import absltest
+import numpy as np
 
 from agents.alphazero import config as config_lib
+from agents.alphazero import games
+from agents.alphazero import matches
 from agents.alphazero import network
 from launch import play
 from programs.nodes import match_evaluator
@@ -45,12 +48,15 @@ class PlayTest(absltest.TestCase):
     self.assertRegex(text.splitlines()[-1], '^(draw|you win|the agent wins)$')
 
   def test_the_agent_takes_a_win_in_one(self):
-    with tempfile.TemporaryDirectory() as logdir:
-      make_logdir(logdir)
-      out = io.StringIO()
-      # Agent (X) opens; the human plays 4, 6, ... leaving the agent lines.
-      play.play(logdir, 200, True, io.StringIO('4\n6\n8\n'), out)
-    self.assertIn('the agent wins', out.getvalue())
+    game = games.make_game('tic_tac_toe')
+    agent = matches.agent_player(
+        game, network.random_weights(18, 9, CONFIG.hidden_sizes, seed=0),
+        200, CONFIG.c_puct)
+    # X (to move) has 0 and 1, O has 3 and 4: 2 wins at once.
+    state = game.initial_state()
+    for action in (0, 3, 1, 4):
+      state = game.next_state(state, action)
+    self.assertEqual(agent(state, np.random.default_rng(0)), 2)
 
   def test_an_empty_line_quits_and_bad_logdirs_exit_2(self):
     with tempfile.TemporaryDirectory() as logdir:

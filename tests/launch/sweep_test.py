@@ -6,6 +6,7 @@ import shutil
 import sys
 import tempfile
 
+from absl import flags
 from absl.testing import absltest
 import pytest
 
@@ -32,6 +33,25 @@ class SweepTest(absltest.TestCase):
         ['-m', 'launch', '--program=dqn', '--hparam=batch_size=8',
          f'--seed={s}', f'--logdir=/runs/x/seed_{s}'] for s in (5, 6, 7)])
     self.assertEqual(commands[0][0], sys.executable)
+
+  def test_given_flags_are_passed_on_but_seed_and_logdir(self):
+    values = flags.FlagValues()
+    flags.DEFINE_string('program', 'impala', '', flag_values=values)
+    flags.DEFINE_integer('seed', 0, '', flag_values=values)
+    flags.DEFINE_integer('seeds', 1, '', flag_values=values)
+    flags.DEFINE_string('logdir', None, '', flag_values=values)
+    flags.DEFINE_multi_string('hparam', [], '', flag_values=values)
+    flags.DEFINE_bool('isolate_network', True, '', flag_values=values)
+    flags.DEFINE_float('max_seconds', None, '', flag_values=values)
+    values(['launch', '--program=dqn', '--seeds=3', '--seed=4',
+            '--logdir=/x', '--hparam=batch_size=8', '--hparam', 'n_step=3',
+            '--noisolate_network'])
+    self.assertEqual(sweep.flag_args(values),
+                     ['--program=dqn', '--hparam=batch_size=8',
+                      '--hparam=n_step=3', '--noisolate_network'])
+    values(['launch', '--hparam=seed=2'])
+    with self.assertRaisesRegex(ValueError, 'same agent seed'):
+      sweep.flag_args(values)
 
   def test_report_gives_mean_and_spread_over_seeds(self):
     with tempfile.TemporaryDirectory() as root:

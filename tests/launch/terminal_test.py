@@ -67,15 +67,18 @@ class ProgressTest(absltest.TestCase):
                                                    max_learner_steps=1000))
     self.assertEqual(progress.line(5.2),
                      '5 s: budget: 55 s or 1,000 learner steps left')
-    progress.add({'label': 'actor', 'walltime_s': 10.0, 'actor_steps': 1000})
+    # Rows are timed as they arrive (`now`), not by their printed clock.
+    progress.add({'label': 'actor', 'walltime_s': 10.0, 'actor_steps': 1000},
+                 now=110.0)
     progress.add({'label': 'learner', 'walltime_s': 10.5,
-                  'actor_steps': 900, 'learner_steps': 40})
+                  'actor_steps': 900, 'learner_steps': 40}, now=110.5)
     self.assertEqual(progress.line(11),
                      '11 s: 1,000 env steps, 40 learner steps, budget: 49 s '
                      'or 960 learner steps left')
-    progress.add({'label': 'actor', 'walltime_s': 20.0, 'actor_steps': 31000})
+    progress.add({'label': 'actor', 'walltime_s': 20.0, 'actor_steps': 31000},
+                 now=120.0)
     progress.add({'label': 'evaluator', 'walltime_s': 20.0,
-                  'episode_return': -0.25})
+                  'episode_return': -0.25}, now=120.0)
     self.assertEqual(progress.line(21),
                      '21 s: 3,000 env steps/s, 31,000 env steps, 40 learner '
                      'steps, evaluator return -0.25, budget: 39 s or 960 '

@@ -13,6 +13,31 @@ def play(game, actions):
   return state
 
 
+def assert_symmetries_keep_lines_and_results(test, game):
+  """Every symmetry maps the set of lines onto itself, legal moves onto
+  legal moves, and keeps the result of random positions."""
+  lines = {frozenset(line) for line in game.lines.tolist()}
+  for cells in game.cell_symmetries:
+    # A copy's cell i holds the original's cells[i]: line L of the copy is
+    # the original's cells[L].
+    test.assertEqual({frozenset(cells[list(line)].tolist())
+                      for line in lines}, lines)
+  rng = np.random.default_rng(0)
+  for _ in range(200):
+    state = game.initial_state()
+    for _ in range(int(rng.integers(0, game.cells))):
+      if game.terminal_value(state) is not None:
+        break
+      state = game.next_state(
+          state, int(rng.choice(np.flatnonzero(game.legal_actions(state)))))
+    legal = game.legal_actions(state).astype(np.float32)
+    for copy_state, copy_legal in game.symmetries(state, legal):
+      test.assertEqual(game.terminal_value(copy_state),
+                       game.terminal_value(state))
+      np.testing.assert_array_equal(game.legal_actions(copy_state),
+                                    copy_legal > 0)
+
+
 class TicTacToeTest(absltest.TestCase):
 
   def setUp(self):
@@ -40,7 +65,7 @@ class TicTacToeTest(absltest.TestCase):
     state = play(self.game, [0, 1, 2, 4, 3, 5, 7, 6, 8])
     self.assertEqual(self.game.terminal_value(state), 0.0)
 
-  def test_symmetries_keep_the_result_and_map_moves(self):
+  def test_symmetries_map_the_game_onto_itself(self):
     state = play(self.game, [0, 4, 1])
     policy = np.arange(9, dtype=np.float32)
     copies = self.game.symmetries(state, policy)
@@ -50,11 +75,7 @@ class TicTacToeTest(absltest.TestCase):
       # Where the policy puts a cell's number, that cell's stone goes along.
       for cell in range(9):
         self.assertEqual(copy_state[cell], state[int(copy_policy[cell])])
-    # O to move blocks at 2 in the original; the copies' block is a win too.
-    for copy_state, copy_policy in copies:
-      block = int(np.flatnonzero(copy_policy == 2)[0])
-      after = self.game.next_state(copy_state, block)
-      self.assertIsNone(self.game.terminal_value(after))
+    assert_symmetries_keep_lines_and_results(self, self.game)
 
   def test_render_names_x_and_o(self):
     self.assertEqual(self.game.render(play(self.game, [0, 4])),
@@ -93,6 +114,9 @@ class ConnectFourTest(absltest.TestCase):
       self.assertEqual(self.game.terminal_value(play(self.game, moves)),
                        -1.0, name)
     self.assertLen(self.game.lines, 69)
+
+  def test_mirror_symmetry_maps_the_game_onto_itself(self):
+    assert_symmetries_keep_lines_and_results(self, self.game)
 
   def test_mirror_symmetry(self):
     state = play(self.game, [0, 1])

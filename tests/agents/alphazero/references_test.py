@@ -3,8 +3,10 @@
 from absl.testing import absltest
 import numpy as np
 
+from agents.alphazero import config as config_lib
 from agents.alphazero import games
 from agents.alphazero import matches
+from agents.alphazero import network
 from agents.alphazero import references
 from tests.agents.alphazero.games_test import play
 
@@ -45,6 +47,29 @@ class SolverTest(absltest.TestCase):
       references.make_player(games.make_game('connect_four'), 'perfect')
     with self.assertRaisesRegex(ValueError, 'Unknown opponent'):
       references.make_player(games.make_game('connect_four'), 'mcts')
+
+
+class MatchTest(absltest.TestCase):
+
+  def test_a_match_gives_up_at_the_stop(self):
+    game = games.make_game('tic_tac_toe')
+    perfect = references.make_player(game, 'perfect')
+    calls = []
+    def stop_after_20_moves():
+      calls.append(1)
+      return len(calls) > 20
+    self.assertIsNone(matches.match(game, perfect, perfect, 10,
+                                    np.random.default_rng(0),
+                                    stop_after_20_moves))
+    self.assertLen(calls, 21)  # Checked before every move.
+    self.assertIsNone(matches.evaluate(
+        'tic_tac_toe', config_lib.AlphaZeroConfig(eval_simulations=2),
+        network.random_weights(18, 9, (128, 128), 0),
+        np.random.default_rng(0), lambda: True))
+
+  def test_config_refuses_an_mcts_opponent_without_simulations(self):
+    with self.assertRaisesRegex(ValueError, "opponents: 'mcts_0'"):
+      config_lib.AlphaZeroConfig(opponents=('mcts_0',))
 
 
 class PureMCTSTest(absltest.TestCase):
