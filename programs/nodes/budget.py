@@ -2,7 +2,8 @@
 
 import collections
 import dataclasses
-from typing import Mapping, Optional
+import time
+from typing import Callable, Mapping, Optional
 
 # target_return is compared with the mean of this many evaluator rounds, so
 # that one lucky round does not end a run.
@@ -59,16 +60,26 @@ class Budget:
 
 
 class TargetWatch:
-  """The stop rule of evaluators: the mean of the last TARGET_ROUNDS rounds
-  against the budget's target_return."""
+  """The stop rule of evaluators: once the mean of the last TARGET_ROUNDS
+  rounds reaches the budget's target_return, it says so and calls `stop`
+  (the program's, lp.stop)."""
 
-  def __init__(self, budget: Optional[Budget]):
+  def __init__(self, budget: Optional[Budget], start_time: float,
+               stop: Callable[[], None]):
     self._budget = budget
+    self._start_time = start_time
+    self._stop = stop
     self._recent = collections.deque(maxlen=TARGET_ROUNDS)
 
-  def add(self, episode_return: float) -> Optional[str]:
-    """Records a round; 'target_return=X' once the mean reaches it."""
+  def add(self, episode_return: float) -> bool:
+    """Records a round; True if it met the target (the program stops)."""
     self._recent.append(episode_return)
     if self._budget is None or len(self._recent) < TARGET_ROUNDS:
-      return None
-    return self._budget.return_reached(sum(self._recent) / TARGET_ROUNDS)
+      return False
+    reason = self._budget.return_reached(sum(self._recent) / TARGET_ROUNDS)
+    if reason:
+      print(f'[evaluator] budget reached ({reason}) after '
+            f'{time.time() - self._start_time:.1f} s; stopping the program.',
+            flush=True)
+      self._stop()
+    return bool(reason)

@@ -2,7 +2,6 @@
 noise (as the agent defines it) on a period, logs the mean return, and
 stops the program at the budget's target return."""
 
-import time
 from typing import Any, Callable, Dict, Optional
 
 import launchpad as lp
@@ -65,18 +64,13 @@ class Evaluator:
   @lifecycle.guarded
   def run(self) -> None:
     stop = lp.stop_event()
-    target = budget_lib.TargetWatch(self._budget)
+    target = budget_lib.TargetWatch(self._budget, self._start_time, lp.stop)
     while not stop.wait(self._period):
       episode_return = self.evaluate(stop.is_set)
       if stop.is_set():
         break
       self._logger.write({'episode_return': episode_return}, force=True)
-      reason = target.add(episode_return)
-      if reason:
-        print(f'[evaluator] budget reached ({reason}) after '
-              f'{time.time() - self._start_time:.1f} s; stopping the '
-              'program.', flush=True)
-        lp.stop()
+      if target.add(episode_return):
         break
     self._logger.close()
 

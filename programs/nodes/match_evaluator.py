@@ -8,7 +8,6 @@ target return."""
 
 import io
 import os
-import time
 from typing import Any, Callable, Dict, Optional, Sequence
 
 import launchpad as lp
@@ -64,7 +63,7 @@ class MatchEvaluator:
   @lifecycle.guarded
   def run(self) -> None:
     stop = lp.stop_event()
-    target = budget_lib.TargetWatch(self._budget)
+    target = budget_lib.TargetWatch(self._budget, self._start_time, lp.stop)
     while not stop.wait(self._period):
       (weights,) = self._source.get_variables(self._names)
       figures = self._evaluate_weights(weights, self._rng, stop.is_set)
@@ -73,12 +72,7 @@ class MatchEvaluator:
       if self._logdir:
         save_weights(os.path.join(self._logdir, WEIGHTS_FILE), weights)
       self._logger.write(figures, force=True)
-      reason = target.add(figures['episode_return'])
-      if reason:
-        print(f'[evaluator] budget reached ({reason}) after '
-              f'{time.time() - self._start_time:.1f} s; stopping the '
-              'program.', flush=True)
-        lp.stop()
+      if target.add(figures['episode_return']):
         break
     self._logger.close()
 
