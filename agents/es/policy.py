@@ -107,6 +107,10 @@ class ObservationStatistics:
 
 def normalize(observation: np.ndarray, mean: Optional[np.ndarray],
               std: Optional[np.ndarray]) -> np.ndarray:
+  """A batch of observations [B, ...] flattened to [B, D] (the policy's
+  input; Catch observes a 10x5 board) and, with statistics, standardized
+  and clipped."""
+  observation = observation.reshape(len(observation), -1)
   if mean is None:
     return observation
   return np.clip((observation - mean) / std, -OBSERVATION_CLIP,

@@ -26,9 +26,7 @@ def play(environment: batched_environments.BatchedEnvironment,
   Copy i acts with policy row i; observations of every `sample_every`-th
   copy go into `statistics`.
   """
-  # The policy and the statistics see flat observations (Catch's are 2-D).
-  flat = lambda x: x.reshape(environment.num_envs, -1)  # pylint: disable=unnecessary-lambda-assignment
-  observation = flat(environment.reset())
+  observation = environment.reset()
   returns = np.zeros(environment.num_envs, np.float64)
   running = np.ones(environment.num_envs, bool)
   sampled = np.arange(environment.num_envs) % sample_every == 0
@@ -38,7 +36,6 @@ def play(environment: batched_environments.BatchedEnvironment,
       statistics.add(observation[running & sampled])
     action = policy.actions(policy_lib.normalize(observation, mean, std))
     observation, reward, _, first = environment.step(action)
-    observation = flat(observation)
     steps += int(running.sum())
     returns += reward * running
     running &= ~first  # Only each copy's first episode counts.

@@ -106,6 +106,20 @@ class ESMasterTest(absltest.TestCase):
     payload, figures = worker.evaluate(theta, mean, std)
     master.report(0, payload)
     self.assertBetween(figures['mean_return'], -1.0, 1.0)
+    # The evaluator's actor too, with statistics (standardized inputs).
+
+    class Source:
+
+      def get_variables(self, names):
+        del names
+        return [(theta, np.zeros(50, np.float32), np.ones(50, np.float32))]
+
+    environment = batched_environments.make_batched_environment(
+        'catch', 4, 0)
+    actor = worker_lib.ESEvaluationActor(worker.shapes, 4, Source(), CONFIG)
+    actor.update()
+    actions = actor.select_action(environment.reset())
+    self.assertEqual(actions.shape, (4,))
 
   def test_a_few_iterations_improve_cartpole(self):
     config = config_lib.ESConfig(noise_table_size=1_000_000,
