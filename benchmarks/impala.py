@@ -50,7 +50,7 @@ def single_process_ceiling(env, seconds=10.0):
   import numpy as np
   import tensorflow as tf
   from agents.common import batched_environments
-  from agents.impala import actor as actor_lib
+  from agents.common import unroll_actor as actor_lib
   from agents.impala import config as config_lib
   from agents.impala import networks
   config = config_lib.IMPALAConfig()
@@ -58,7 +58,7 @@ def single_process_ceiling(env, seconds=10.0):
       env, config.envs_per_actor, 0)
   network = networks.make_network(environment.observation_shape,
                                   environment.num_actions, config)
-  actor = actor_lib.IMPALAActor(network, environment.num_envs, config)
+  actor = actor_lib.UnrollActor(network, environment.num_envs, config)
   observation = environment.reset()
   actor.observe_first(observation)
   steps = 0

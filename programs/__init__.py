@@ -13,6 +13,7 @@ from agents.dqn import config as dqn_config
 from agents.es import config as es_config
 from agents.impala import config as impala_config
 from agents.lspi import config as lspi_config
+from agents.ppo import config as ppo_config
 from agents.r2d2 import config as r2d2_config
 from agents.value_iteration import config as value_iteration_config
 from programs import a3c as a3c_program
@@ -25,6 +26,7 @@ from programs import es as es_program
 from programs import gorila as gorila_program
 from programs import impala as impala_program
 from programs import lspi as lspi_program
+from programs import ppo as ppo_program
 from programs import r2d2 as r2d2_program
 from programs import value_iteration as value_iteration_program
 
@@ -37,6 +39,8 @@ PROGRAMS = {
     'a3c': (a3c_program.make_program, a3c_config.A3CConfig),
     'a2c': (a3c_program.make_program, a3c_config.A2CConfig),
     'es': (es_program.make_program, es_config.ESConfig),
+    'ppo': (ppo_program.make_program, ppo_config.PPOConfig),
+    'appo': (ppo_program.make_program, ppo_config.APPOConfig),
     'apex_dpg': (apex_dpg_program.make_program, dpg_config.ApexDPGConfig),
     'dpg_r': (dpg_r_program.make_program, dpg_config.DPGRConfig),
     'lspi': (lspi_program.make_program, lspi_config.LSPIConfig),

@@ -50,7 +50,7 @@ def make_actor(environment: Any, variable_source: Any, replay: Any = None,
   writer = None
   if replay is not None:
     writer = impala.UnrollWriter(replay, impala.QUEUE_TABLE, should_stop)
-  return impala.IMPALAActor(network, environment.num_envs, config, writer,
+  return impala.UnrollActor(network, environment.num_envs, config, writer,
                             variable_client, seed=seed, greedy=greedy)
 
 
@@ -76,7 +76,7 @@ def make_learner(replay: Any, counter: Any, *,
 
 def queue_tables(observation_shape: Any, num_actions: int,
                  config: config_lib.IMPALAConfig) -> Any:
-  from agents.impala import unrolls  # pylint: disable=g-import-not-at-top
+  from agents.common import unrolls  # pylint: disable=g-import-not-at-top
   return unrolls.queue_tables(observation_shape, num_actions, config)
 
 

@@ -1,6 +1,6 @@
-"""An A3C/A2C worker: the batched actor-critic actor of IMPALA
-(`agents.impala.actor.IMPALAActor`, which records a rollout of t_max steps
-per environment) whose rollouts go to a `GradientPusher` instead of a queue.
+"""An A3C/A2C worker: the batched unroll actor IMPALA and PPO use too
+(`agents.common.unroll_actor.UnrollActor`, which records a rollout of t_max
+steps per environment) whose rollouts go to a `GradientPusher` instead of a queue.
 
 The pusher computes the gradient of the rollout's loss on the worker's copy
 of the network, sends it to the parameter server and copies the parameters
@@ -19,8 +19,8 @@ from agents.a3c import config as config_lib
 from agents.a3c import losses
 from agents.common import actor_critic
 from agents.common import weights
-from agents.impala import actor as impala_actor
-from agents.impala import unrolls as unrolls_lib
+from agents.common import unroll_actor
+from agents.common import unrolls as unrolls_lib
 
 # A2C: one wait on the server for the round lasts at most this long; the
 # worker then looks at the stop and waits again.
@@ -103,19 +103,19 @@ class GradientPusher:
 def make_worker(network: actor_critic.ActorCriticNetwork, num_envs: int,
                 parameters: Any, config: config_lib.A3CConfig, seed: int,
                 should_stop: Callable[[], bool] = lambda: False
-                ) -> impala_actor.IMPALAActor:
+                ) -> unroll_actor.UnrollActor:
   """A worker: a batched actor whose every t_max-step rollout is pushed."""
   pusher = GradientPusher(network, parameters, config, should_stop)
-  return impala_actor.IMPALAActor(network, num_envs, config, writer=pusher,
+  return unroll_actor.UnrollActor(network, num_envs, config, writer=pusher,
                                   seed=seed)
 
 
 def make_evaluation_actor(network: actor_critic.ActorCriticNetwork,
                           num_envs: int, variable_client: Any,
                           config: config_lib.A3CConfig,
-                          seed: int) -> impala_actor.IMPALAActor:
+                          seed: int) -> unroll_actor.UnrollActor:
   """An actor that records nothing and reads the server's parameters."""
-  return impala_actor.IMPALAActor(network, num_envs, config, writer=None,
+  return unroll_actor.UnrollActor(network, num_envs, config, writer=None,
                                   variable_client=variable_client, seed=seed,
                                   greedy=config.eval_greedy)
 

@@ -1,6 +1,6 @@
 """A batched actor run the acme way, on one plain `dm_env` environment:
 
-  actor = acme_actor.make(environment, lambda view: impala.IMPALAActor(
+  actor = acme_actor.make(environment, lambda view: impala.UnrollActor(
       impala.make_network(view.observation_shape, view.num_actions, config),
       view.num_envs, config, writer=writer, seed=0))
   acme.EnvironmentLoop(environment, actor).run(num_episodes=3)

@@ -10,15 +10,15 @@ import numpy as np
 import tensorflow as tf
 
 from agents.common import optimizers
+from agents.common import unrolls
 from agents.common import weights
 from agents.impala import config as config_lib
 from agents.impala import losses
 from agents.impala import networks
-from agents.impala import unrolls
 
 
 class IMPALALearner(acme.core.Learner):
-  """Consumes batches of unrolls [B, ...]; see `agents.impala.unrolls`."""
+  """Consumes batches of unrolls [B, ...]; see `agents.common.unrolls`."""
 
   def __init__(self, network: networks.IMPALANetwork,
                iterator: Iterator[Any], config: config_lib.IMPALAConfig,

@@ -8,12 +8,12 @@ from acme import datasets
 import numpy as np
 import reverb
 
+from agents.common import unroll_actor as actor_lib
+from agents.common import unrolls
 from agents.common import weights
-from agents.impala import actor as actor_lib
 from agents.impala import config as config_lib
 from agents.impala import learner as learner_lib
 from agents.impala import networks
-from agents.impala import unrolls
 from tests import helpers
 
 CONFIG = config_lib.IMPALAConfig(unroll_length=5, batch_size=2, queue_size=32,
@@ -40,7 +40,7 @@ class AcmeContractTest(absltest.TestCase):
     def make(view):
       network = networks.make_network(view.observation_shape,
                                       view.num_actions, CONFIG)
-      return actor_lib.IMPALAActor(network, view.num_envs, CONFIG, writer,
+      return actor_lib.UnrollActor(network, view.num_envs, CONFIG, writer,
                                    seed=0)
 
     actor, steps = helpers.run_acme_loop('catch', make, num_episodes=3)

@@ -10,13 +10,13 @@ import tensorflow as tf
 from trfl import vtrace_ops
 
 from agents.common import batched_environments
+from agents.common import unroll_actor as actor_lib
+from agents.common import unrolls
 from agents.common import weights
-from agents.impala import actor as actor_lib
 from agents.impala import config as config_lib
 from agents.impala import learner as learner_lib
 from agents.impala import losses
 from agents.impala import networks
-from agents.impala import unrolls
 from programs.nodes import actor_runner
 
 NUM_ENVS = 4
@@ -31,7 +31,7 @@ def _fill_queue(client, num_unrolls_per_env):
   network = networks.make_network(env.observation_shape, env.num_actions,
                                   CONFIG)
   writer = unrolls.UnrollWriter(client, unrolls.QUEUE_TABLE, lambda: False)
-  actor = actor_lib.IMPALAActor(network, NUM_ENVS, CONFIG, writer, seed=0)
+  actor = actor_lib.UnrollActor(network, NUM_ENVS, CONFIG, writer, seed=0)
   target = num_unrolls_per_env * NUM_ENVS
   actor_runner.run_batched_loop(
       actor, env, should_stop=lambda: actor.unrolls_written >= target)

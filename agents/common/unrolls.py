@@ -13,7 +13,7 @@ Consecutive unrolls of one environment share x_T = x_0 of the next, as in the
 paper's actors.
 """
 
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import reverb
@@ -21,13 +21,12 @@ import sonnet as snt
 import tensorflow as tf
 
 from agents.common import replay_writers
-from agents.impala import config as config_lib
 
 QUEUE_TABLE = 'queue'
 
 
 def signature(observation_shape: Sequence[int], num_actions: int,
-              config: config_lib.IMPALAConfig) -> Dict[str, Any]:
+              config: Any) -> Dict[str, Any]:
   """The queue table's signature for one unroll (see the module docstring)."""
   t = config.unroll_length
   spec = {
@@ -47,13 +46,15 @@ def signature(observation_shape: Sequence[int], num_actions: int,
 
 
 def queue_tables(observation_shape: Sequence[int], num_actions: int,
-                 config: config_lib.IMPALAConfig) -> List[reverb.Table]:
+                 config: Any, max_size: Optional[int] = None
+                 ) -> List[reverb.Table]:
   """The FIFO queue of unrolls: actors block when it is full (back-pressure).
 
   Each unroll is sampled once and removed (a queue, not a replay buffer).
+  It holds `max_size` unrolls, by default `config.queue_size`.
   """
   return [reverb.Table.queue(
-      name=QUEUE_TABLE, max_size=config.queue_size,
+      name=QUEUE_TABLE, max_size=max_size or config.queue_size,
       signature=signature(observation_shape, num_actions, config))]
 
 

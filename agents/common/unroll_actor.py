@@ -1,6 +1,11 @@
-"""IMPALA's actor: samples from the policy for a batch of environments and
-records unrolls (observations, actions, behaviour logits, rewards, discounts,
-and the recurrent state at each unroll's start).
+"""The unroll actor: samples from an actor-critic policy for a batch of
+environments and records unrolls (observations, actions, behaviour logits,
+rewards, discounts, and the recurrent state at each unroll's start).
+
+The acting half of every program that learns from unrolls: IMPALA and PPO
+write them to a queue (`agents.common.unrolls`), A3C's workers turn them into
+gradients. `config` is any agent config with `unroll_length` and
+`lstm_size`.
 
 A batched actor: `select_action` takes observations [B, ...] and returns
 actions [B]; `observe` takes the batch step of
@@ -13,10 +18,9 @@ from typing import Any, Optional
 import numpy as np
 import tensorflow as tf
 
+from agents.common import actor_critic
 from agents.common import batched_environments
-from agents.impala import config as config_lib
-from agents.impala import networks
-from agents.impala import unrolls
+from agents.common import unrolls
 
 
 def sample_actions(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -28,11 +32,11 @@ def sample_actions(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
   return np.argmax(logits + gumbel, axis=-1).astype(np.int32)
 
 
-class IMPALAActor:
+class UnrollActor:
   """Batched actor that writes an unroll per environment every T steps."""
 
-  def __init__(self, network: networks.IMPALANetwork, num_envs: int,
-               config: config_lib.IMPALAConfig,
+  def __init__(self, network: actor_critic.ActorCriticNetwork,
+               num_envs: int, config: Any,
                writer: Optional[unrolls.UnrollWriter] = None,
                variable_client: Optional[Any] = None,
                seed: int = 0, greedy: bool = False):

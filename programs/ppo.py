@@ -1,0 +1,147 @@
+"""PPO (Schulman et al. 2017) as a Launchpad program, sampling synchronously
+(`--program=ppo`) or asynchronously (`--program=appo`), as Stooke & Abbeel
+2018 compare them.
+
+  actor x N --unrolls--> replay (FIFO queue) --batch--> learner
+     ^   (ppo: waits for the next policy)                  |
+     +----- policy: learner (ppo) / variable_server (appo) -+
+  evaluator <-- variable_server       counter (+ budget) <-- everyone
+
+The graph is IMPALA's, node for node: the same unroll actors, queue items
+and node builders; what differs is the learner (epochs of clipped-surrogate
+minibatches, `agents.ppo`) and, in synchronous mode, where actors read the
+policy: from the learner itself, waiting after each unroll for the policy
+made from it, so each batch holds one unroll per environment, all sampled
+by the current policy. Node code: `programs.nodes`; maths: `agents.ppo`.
+"""
+
+import functools
+import time
+from typing import Any, Optional
+
+import launchpad as lp
+
+from agents.common import environments
+from agents.ppo import config as config_lib
+from programs.nodes import actor_runner
+from programs.nodes import budget as budget_lib
+from programs.nodes import checkpoints
+from programs.nodes import counter as counter_lib
+from programs.nodes import evaluator as evaluator_lib
+from programs.nodes import learner_runner
+from programs.nodes import lifecycle
+from programs.nodes import loggers
+from programs.nodes import variable_server as variable_server_lib
+
+VARIABLE_NAMES = ('policy',)  # agents.ppo.learner.POLICY
+
+
+def make_actor(environment: Any, variable_source: Any, replay: Any = None,
+               should_stop: Any = None, *, config: config_lib.PPOConfig,
+               seed: int, greedy: bool = False) -> Any:
+  """A batched PPO actor for `environment`; records unrolls if `replay`."""
+  from agents import ppo  # pylint: disable=g-import-not-at-top
+  network = ppo.make_network(environment.observation_shape,
+                             environment.num_actions, config)
+  return ppo.make_actor(network, environment.num_envs, config,
+                        variable_source, replay,
+                        should_stop or (lambda: False), seed=seed,
+                        greedy=greedy)
+
+
+def make_learner(replay: Any, counter: Any, *, config: config_lib.PPOConfig,
+                 batch_unrolls: int, environment_name: str,
+                 logdir: Optional[str], start_time: float) -> Any:
+  """The learner, reading batches of `batch_unrolls` unrolls."""
+  from agents import ppo  # pylint: disable=g-import-not-at-top
+  from agents.common import replay_datasets  # pylint: disable=g-import-not-at-top
+  spec = environments.environment_spec(environment_name)
+  network = ppo.make_network(spec['observation_shape'], spec['num_actions'],
+                             config)
+  dataset = replay_datasets.make_dataset(
+      replay.server_address, ppo.QUEUE_TABLE, batch_unrolls,
+      on_wait=lifecycle.check_stop)
+  counter = counter_lib.CounterClient(counter)
+  logger = loggers.learner_logger(counter, logdir=logdir,
+                                  start_time=start_time,
+                                  period_seconds=config.log_period_seconds)
+  return ppo.PPOLearner(network, iter(dataset), config, batch_unrolls,
+                        counter=counter, logger=logger)
+
+
+def queue_tables(observation_shape: Any, num_actions: int,
+                 config: config_lib.PPOConfig, max_size: int) -> Any:
+  from agents.common import unrolls  # pylint: disable=g-import-not-at-top
+  return unrolls.queue_tables(observation_shape, num_actions, config,
+                              max_size)
+
+
+def make_program(config: config_lib.PPOConfig, environment_name: str, *,
+                 num_actors: int, budget: budget_lib.Budget,
+                 logdir: Optional[str] = None,
+                 start_time: Optional[float] = None) -> lp.Program:
+  """The PPO (config.synchronous) or APPO program graph.
+
+  Args: as `programs.impala.make_program`.
+
+  Raises:
+    ValueError: bad environment, num_actors < 1, continuous actions, a batch
+      that does not split into config.num_minibatches.
+  """
+  if num_actors < 1:
+    raise ValueError(f'num_actors={num_actors} must be >= 1.')
+  name = 'ppo' if config.synchronous else 'appo'
+  spec = environments.check_discrete(environment_name, name)
+  batch_unrolls = config.iteration_unrolls(num_actors)
+  if batch_unrolls % config.num_minibatches:
+    raise ValueError(
+        f'{name}: {batch_unrolls} unrolls per iteration (' + (
+            f'{num_actors} actors x envs_per_actor={config.envs_per_actor}'
+            if config.synchronous else 'batch_size') +
+        f') do not split into num_minibatches={config.num_minibatches}.')
+  # Synchronous: the queue holds one round, one unroll per environment.
+  queue_size = batch_unrolls if config.synchronous else config.queue_size
+  start_time = time.time() if start_time is None else start_time
+  # Actor i seeds from (config.seed, i); the evaluator comes after them.
+  seeds = [environments.actor_seed(config.seed, i)
+           for i in range(num_actors + 1)]
+  logs = dict(logdir=logdir, start_time=start_time)
+  # Stateful nodes restore from and save to <logdir>/checkpoints.
+  saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
+  program = lp.Program(name)
+
+  with program.group('counter'):
+    counter = program.add_node(counter_lib.build_counter(
+        budget, start_time, checkpoint=saves))
+  with program.group('replay'):
+    queue = program.add_node(lp.ReverbNode(functools.partial(
+        queue_tables, spec['observation_shape'], spec['num_actions'],
+        config, queue_size)))
+  with program.group('learner'):
+    learner = program.add_node(learner_runner.build_learner(
+        functools.partial(make_learner, config=config,
+                          batch_unrolls=batch_unrolls,
+                          environment_name=environment_name, **logs),
+        checkpoint=saves, replay=queue, counter=counter))
+  with program.group('variable_server'):
+    variable_server = program.add_node(
+        variable_server_lib.build_variable_server(
+            learner, VARIABLE_NAMES, config.variable_refresh_seconds))
+  with program.group('actor'):
+    for i in range(num_actors):
+      program.add_node(actor_runner.build_actor(
+          functools.partial(make_actor, config=config, seed=seeds[i]),
+          environment_name=environment_name,
+          num_envs=config.envs_per_actor, seed=seeds[i],
+          variable_source=learner if config.synchronous else variable_server,
+          replay=queue, counter=counter,
+          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  with program.group('evaluator'):
+    program.add_node(evaluator_lib.build_evaluator(
+        functools.partial(make_actor, config=config, seed=seeds[-1],
+                          greedy=config.eval_greedy),
+        environment_name=environment_name,
+        num_episodes=config.eval_episodes, seed=seeds[-1],
+        variable_source=variable_server, counter=counter,
+        period_seconds=config.eval_period_seconds, budget=budget, **logs))
+  return program
