@@ -30,7 +30,8 @@ class BuildTest(parameterized.TestCase):
   @parameterized.named_parameters(
       ('program', dict(program='a9c'),
        r"program='a9c'; known programs: a2c, a3c, alphazero, apex, apex_dpg, "
-       r'dpg_r, dqn, es, gorila, impala, lspi, r2d2, value_iteration\.'),
+       r'appo, dpg_r, dqn, es, gorila, impala, lspi, ppo, r2d2, '
+       r'value_iteration\.'),
       ('environment', dict(environment='pong'), r"Unknown environment 'pong'"),
       ('actors', dict(num_actors=0), r'num_actors=0 must be an int >= 1'),
       ('launch_type', dict(launch_type='slurm'),
