@@ -55,6 +55,7 @@ bench-studies: $(STAMP)
 	$(PY) -m benchmarks.multi_host
 	$(PY) -m benchmarks.dpg
 	$(PY) -m benchmarks.map_reduce
+	$(PY) -m benchmarks.central_inference
 
 clean-venv:
 	rm -rf $(VENV)

@@ -5,6 +5,12 @@
      +------- variable_server <------ get_variables ---------+
   evaluator <-- variable_server       counter (+ budget) <-- everyone
 
+With `inference='central'` the actors are TF-free environment workers and
+one action server computes every action (Stooke & Abbeel 2018, SEED RL):
+
+  actor x N --observations--> action_server --unrolls--> replay ...
+            <----actions-----        ^-- variable_server
+
 The factories are module-level so Launchpad can pickle them; each runs in
 its node's process and imports TensorFlow there, so that the launcher and
 the nodes that need none (counter, variable server) start in a fraction of
@@ -18,11 +24,14 @@ from typing import Any, Optional
 import launchpad as lp
 
 from agents.common import environments
+from agents.common import inference_modes
 from agents.impala import config as config_lib
+from programs.nodes import action_server as action_server_lib
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
+from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
 from programs.nodes import lifecycle
@@ -52,6 +61,20 @@ def make_actor(environment: Any, variable_source: Any, replay: Any = None,
     writer = impala.UnrollWriter(replay, impala.QUEUE_TABLE, should_stop)
   return impala.UnrollActor(network, environment.num_envs, config, writer,
                             variable_client, seed=seed, greedy=greedy)
+
+
+def make_action_policy(variable_source: Any, replay: Any, should_stop: Any,
+                       *, config: config_lib.IMPALAConfig,
+                       environment_name: str, slot_envs: Any,
+                       seed: int) -> Any:
+  """The action server's batched policy, writing each slot's unrolls."""
+  from agents.common import central_inference  # pylint: disable=g-import-not-at-top
+  spec = environments.environment_spec(environment_name)
+  return central_inference.make_central_policy(
+      variable_source, replay, should_stop,
+      observation_shape=spec['observation_shape'],
+      num_actions=spec['num_actions'], slot_envs=slot_envs, config=config,
+      seed=seed)
 
 
 def make_learner(replay: Any, counter: Any, *,
@@ -105,6 +128,9 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]
   logs = dict(logdir=logdir, start_time=start_time)
+  # Central inference: each worker's environments in 1 or 2 slots.
+  worker_slots = inference_modes.slot_sizes(config.envs_per_actor,
+                                            config.central_sampling)
   # Stateful nodes restore from and save to <logdir>/checkpoints.
   saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program('impala')
@@ -125,14 +151,34 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(
             learner, VARIABLE_NAMES, config.variable_refresh_seconds))
-  with program.group('actor'):
-    for i in range(num_actors):
-      program.add_node(actor_runner.build_actor(
-          functools.partial(make_actor, config=config, seed=seeds[i]),
-          environment_name=environment_name,
-          num_envs=config.envs_per_actor, seed=seeds[i],
-          variable_source=variable_server, replay=queue, counter=counter,
-          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  if config.inference == 'central':
+    with program.group('action_server'):
+      action_server = program.add_node(
+          action_server_lib.build_action_server(
+              functools.partial(make_action_policy, config=config,
+                                environment_name=environment_name,
+                                slot_envs=worker_slots * num_actors,
+                                seed=seeds[0]),
+              variable_source=variable_server, replay=queue,
+              batch_slots=num_actors))
+    with program.group('actor'):
+      for i in range(num_actors):
+        program.add_node(env_worker.build_environment_worker(
+            action_server=action_server, environment_name=environment_name,
+            num_envs=config.envs_per_actor, seed=seeds[i],
+            first_slot=i * len(worker_slots),
+            sampling=config.central_sampling, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0,
+            **logs))
+  else:
+    with program.group('actor'):
+      for i in range(num_actors):
+        program.add_node(actor_runner.build_actor(
+            functools.partial(make_actor, config=config, seed=seeds[i]),
+            environment_name=environment_name,
+            num_envs=config.envs_per_actor, seed=seeds[i],
+            variable_source=variable_server, replay=queue, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
   with program.group('evaluator'):
     program.add_node(evaluator_lib.build_evaluator(
         functools.partial(make_actor, config=config, seed=seeds[-1],

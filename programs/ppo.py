@@ -13,6 +13,9 @@ minibatches, `agents.ppo`) and, in synchronous mode, where actors read the
 policy: from the learner itself, waiting after each unroll for the policy
 made from it, so each batch holds one unroll per environment, all sampled
 by the current policy. Node code: `programs.nodes`; maths: `agents.ppo`.
+
+APPO takes IMPALA's central inference too (`inference='central'`: TF-free
+environment workers and an action server, see `programs.impala`).
 """
 
 import functools
@@ -22,11 +25,15 @@ from typing import Any, Optional
 import launchpad as lp
 
 from agents.common import environments
+from agents.common import inference_modes
 from agents.ppo import config as config_lib
+from programs import impala as impala_program
+from programs.nodes import action_server as action_server_lib
 from programs.nodes import actor_runner
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
+from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
 from programs.nodes import lifecycle
@@ -99,6 +106,10 @@ def make_program(config: config_lib.PPOConfig, environment_name: str, *,
             f'{num_actors} actors x envs_per_actor={config.envs_per_actor}'
             if config.synchronous else 'batch_size') +
         f') do not split into num_minibatches={config.num_minibatches}.')
+  if config.synchronous and config.inference == 'central':
+    raise ValueError(
+        "ppo: inference='central' samples asynchronously only (appo): the "
+        "action server does not wait for the learner's next policy.")
   # Synchronous: the queue holds one round, one unroll per environment.
   queue_size = batch_unrolls if config.synchronous else config.queue_size
   start_time = time.time() if start_time is None else start_time
@@ -106,6 +117,9 @@ def make_program(config: config_lib.PPOConfig, environment_name: str, *,
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]
   logs = dict(logdir=logdir, start_time=start_time)
+  # Central inference: each worker's environments in 1 or 2 slots.
+  worker_slots = inference_modes.slot_sizes(config.envs_per_actor,
+                                            config.central_sampling)
   # Stateful nodes restore from and save to <logdir>/checkpoints.
   saves = checkpoints.schedule(logdir, config.checkpoint_period_seconds)
   program = lp.Program(name)
@@ -127,15 +141,36 @@ def make_program(config: config_lib.PPOConfig, environment_name: str, *,
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(
             learner, VARIABLE_NAMES, config.variable_refresh_seconds))
-  with program.group('actor'):
-    for i in range(num_actors):
-      program.add_node(actor_runner.build_actor(
-          functools.partial(make_actor, config=config, seed=seeds[i]),
-          environment_name=environment_name,
-          num_envs=config.envs_per_actor, seed=seeds[i],
-          variable_source=learner if config.synchronous else variable_server,
-          replay=queue, counter=counter,
-          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  if config.inference == 'central':
+    with program.group('action_server'):
+      action_server = program.add_node(
+          action_server_lib.build_action_server(
+              functools.partial(impala_program.make_action_policy,
+                                config=config,
+                                environment_name=environment_name,
+                                slot_envs=worker_slots * num_actors,
+                                seed=seeds[0]),
+              variable_source=variable_server, replay=queue,
+              batch_slots=num_actors))
+    with program.group('actor'):
+      for i in range(num_actors):
+        program.add_node(env_worker.build_environment_worker(
+            action_server=action_server, environment_name=environment_name,
+            num_envs=config.envs_per_actor, seed=seeds[i],
+            first_slot=i * len(worker_slots),
+            sampling=config.central_sampling, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0,
+            **logs))
+  else:
+    with program.group('actor'):
+      for i in range(num_actors):
+        program.add_node(actor_runner.build_actor(
+            functools.partial(make_actor, config=config, seed=seeds[i]),
+            environment_name=environment_name,
+            num_envs=config.envs_per_actor, seed=seeds[i],
+            variable_source=learner if config.synchronous else variable_server,
+            replay=queue, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
   with program.group('evaluator'):
     program.add_node(evaluator_lib.build_evaluator(
         functools.partial(make_actor, config=config, seed=seeds[-1],

@@ -114,8 +114,11 @@ class BatchedCartPole(BatchedEnvironment):
   """
 
   def __init__(self, num_envs: int, seed: int,  # pylint: disable=super-init-not-called
-               observed: Sequence[int] = (0, 1, 2, 3)):
-    """Creates the batch; `observed` picks entries of (x, x', theta, theta')."""
+               observed: Sequence[int] = (0, 1, 2, 3),
+               step_cost_seconds: float = 0.0):
+    """Creates the batch; `observed` picks entries of (x, x', theta,
+    theta'); each copy's step burns `step_cost_seconds` of CPU more."""
+    self._step_cost_seconds = step_cost_seconds
     from gymnasium.envs.classic_control import cartpole  # pylint: disable=g-import-not-at-top
     self._env = cartpole.CartPoleVectorEnv(num_envs=num_envs)
     # The time limit is applied here, not by gymnasium, whose automatic
@@ -145,6 +148,8 @@ class BatchedCartPole(BatchedEnvironment):
 
   def step(self, actions: np.ndarray) -> BatchStep:
     env = self._env
+    if self._step_cost_seconds:
+      environments.burn_cpu(self._step_cost_seconds * self.num_envs)
     observation, reward, terminated, _, _ = env.step(
         np.asarray(actions, np.int64))
     observation = observation.astype(np.float32)  # A copy, not a view.
@@ -340,6 +345,10 @@ def make_batched_environment(
     if name == 'cartpole_no_velocity':
       return BatchedCartPole(num_envs, seed,
                              observed=environments.CARTPOLE_POSITIONS)
+    if name == 'cartpole_1ms':
+      return BatchedCartPole(
+          num_envs, seed,
+          step_cost_seconds=environments.STEP_COST_SECONDS)
     if name == 'pendulum':
       return BatchedPendulum(num_envs, seed)
     if name == 'reach_push':

@@ -7,6 +7,9 @@ Known names:
                          the pole angle: the velocities must be inferred
                          from the history (a memory task, as in the
                          recurrent-RL literature's "CartPole-P").
+  cartpole_1ms           CartPole-v1 whose every step also burns 1 ms of CPU
+                         (STEP_COST_SECONDS), as a simulator's would: for
+                         sampling benchmarks.
   pendulum               gymnasium Pendulum-v1 (continuous torque in
                          [-2, 2]; 200 steps, ended by truncation).
   reach_push             `agents.common.reach_push`: push a block into a
@@ -37,6 +40,7 @@ reproducible.
 """
 
 import threading
+import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 import dm_env
@@ -48,8 +52,11 @@ from agents.common import reach_push
 
 MINATAR_GAMES = ('breakout', 'asterix', 'freeway', 'seaquest',
                  'space_invaders')
-DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'pendulum',
-                'reach_push', 'chain_walk')
+DIRECT_NAMES = ('catch', 'cartpole', 'cartpole_no_velocity', 'cartpole_1ms',
+                'pendulum', 'reach_push', 'chain_walk')
+# cartpole_1ms: CartPole-v1 whose every environment step also burns this
+# much CPU, as a simulator's would; for sampling benchmarks (issue 14).
+STEP_COST_SECONDS = 0.001
 # Tasks given as a model (P, R) for dynamic programming
 # (agents.value_iteration), not as an environment to act in: the launcher
 # accepts the name, `make_environment` refuses it, naming the program.
@@ -158,6 +165,8 @@ def _make_environment(name: str, seed: int,
   if name == 'cartpole_no_velocity':
     return ObservationSubset(GymnasiumAdapter('CartPole-v1', seed),
                              CARTPOLE_POSITIONS)
+  if name == 'cartpole_1ms':
+    return StepCost(GymnasiumAdapter('CartPole-v1', seed), STEP_COST_SECONDS)
   if name == 'pendulum':
     return GymnasiumAdapter('Pendulum-v1', seed)
   if name == 'reach_push':
@@ -168,6 +177,35 @@ def _make_environment(name: str, seed: int,
   if family == 'minatar':
     return MinAtarAdapter(task, seed)
   return DMControlFlattened(family, task, seed)
+
+
+def burn_cpu(seconds: float) -> None:
+  """Keeps this thread's CPU busy for `seconds` (not a sleep: a simulator
+  computes)."""
+  end = time.perf_counter() + seconds
+  while time.perf_counter() < end:
+    pass
+
+
+class StepCost(dm_env.Environment):
+  """An environment whose steps each burn `seconds` of CPU more."""
+
+  def __init__(self, environment: dm_env.Environment, seconds: float):
+    self._environment = environment
+    self._seconds = seconds
+
+  def reset(self) -> dm_env.TimeStep:
+    return self._environment.reset()
+
+  def step(self, action) -> dm_env.TimeStep:
+    burn_cpu(self._seconds)
+    return self._environment.step(action)
+
+  def observation_spec(self) -> specs.Array:
+    return self._environment.observation_spec()
+
+  def action_spec(self) -> specs.Array:
+    return self._environment.action_spec()
 
 
 class Float32Observations(dm_env.Environment):

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Tuple
 
 from agents.common import config_checks
+from agents.common import inference_modes
 
 OPTIMIZERS = ('adam', 'rmsprop')
 TORSOS = ('auto', 'mlp', 'conv')
@@ -26,6 +27,15 @@ class IMPALAConfig:
   # Environments stepped together per actor process; one policy call serves
   # them all (not in the paper, whose actors ran one environment each).
   envs_per_actor: int = 32
+  # Where actions are computed (agents.common.inference_modes): 'actor',
+  # each actor's own policy copy; 'central', TF-free environment workers
+  # and one action server answering all of them from one batched call
+  # (Stooke & Abbeel 2018, SEED RL; feed-forward networks only).
+  inference: str = 'actor'
+  # With central inference: 'sync' (a worker waits for its actions) or
+  # 'alternating' (half its environments step while the other half's
+  # actions are computed).
+  central_sampling: str = 'sync'
   # Unroll length n (paper: 20), transitions per queue item.
   unroll_length: int = 20
   # Batched actor steps between variable requests to the variable server
@@ -94,6 +104,7 @@ class IMPALAConfig:
   variable_refresh_seconds: float = 0.05
 
   def __post_init__(self):
+    inference_modes.check_config(self, self.envs_per_actor)
     config_checks.positive_ints(self, (
         'envs_per_actor', 'unroll_length', 'batch_size', 'queue_size',
         'conv_channels', 'eval_episodes', 'variable_update_period'))

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Tuple
 
 from agents.common import config_checks
+from agents.common import inference_modes
 
 TORSOS = ('auto', 'mlp', 'conv')
 LEARNING_RATE_SCALINGS = ('none', 'linear', 'sqrt')
@@ -35,6 +36,15 @@ class PPOConfig:
   # --- Acting ---
   # Environments stepped together per actor process (one policy call each).
   envs_per_actor: int = 16
+  # Where actions are computed (agents.common.inference_modes): 'actor',
+  # each actor's own policy copy; 'central', TF-free environment workers
+  # and one action server answering all of them from one batched call
+  # (Stooke & Abbeel 2018, SEED RL; feed-forward networks only).
+  inference: str = 'actor'
+  # With central inference: 'sync' (a worker waits for its actions) or
+  # 'alternating' (half its environments step while the other half's
+  # actions are computed).
+  central_sampling: str = 'sync'
   # Steps per unroll (paper: T = 128 on Atari with 8 actors, 2048 on MuJoCo
   # with 1); short unrolls make more, fresher batches on CartPole.
   unroll_length: int = 32
@@ -110,6 +120,7 @@ class PPOConfig:
   variable_refresh_seconds: float = 0.05
 
   def __post_init__(self):
+    inference_modes.check_config(self, self.envs_per_actor)
     config_checks.positive_ints(self, (
         'envs_per_actor', 'unroll_length', 'variable_update_period',
         'batch_size', 'queue_size', 'num_epochs', 'num_minibatches',

@@ -43,6 +43,48 @@ def run_batched_loop(actor: Any,
     on_steps(environment.num_envs)
 
 
+class StepReport:
+  """Counts an actor's environment steps into the counter and, if it has a
+  logger, logs them with the finished episodes' mean return; called with
+  the number of steps after every batched step."""
+
+  def __init__(self, counter: counter_lib.CounterClient,
+               logger: Optional[loggers.NodeLogger], *environments: Any):
+    self._counter = counter
+    self._logger = logger
+    self._environments = environments
+    self._total = 0
+    self._uncounted = 0
+    self._started = time.time()
+    self._last_count = self._started
+
+  def __call__(self, n: int) -> None:
+    self._total += n
+    self._uncounted += n
+    now = time.time()
+    # One counter RPC per ~1000 steps or second, not per step.
+    if self._uncounted < 1000 and now - self._last_count < 1.0:
+      return
+    self._counter.increment(actor_steps=self._uncounted)
+    self._uncounted = 0
+    self._last_count = now
+    # Drained by every actor, logged by one: undrained it would grow by one
+    # float per episode for the whole run.
+    episode_returns = [r for e in self._environments
+                       for r in e.completed_returns()]
+    if self._logger is None:
+      return
+    values = {'actor_steps_local': self._total,
+              'actor_steps_per_s_local': self._total / (now - self._started)}
+    if episode_returns:
+      values['episode_return'] = sum(episode_returns) / len(episode_returns)
+    self._logger.write(values)
+
+  def close(self) -> None:
+    if self._logger is not None:
+      self._logger.close()
+
+
 class ActorRunner:
   """Runs a batched actor on its environments until the program stops."""
 
@@ -78,36 +120,11 @@ class ActorRunner:
     actor = self._make_actor(
         environment=environment, variable_source=self._variable_source,
         replay=self._replay, should_stop=stop.is_set)
-    steps = [0, 0]  # [total, not yet counted]
-    started = time.time()
-    last_count = [started]
-
-    def on_steps(n: int) -> None:
-      steps[0] += n
-      steps[1] += n
-      now = time.time()
-      # One counter RPC per ~1000 steps or second, not per step.
-      if steps[1] >= 1000 or now - last_count[0] >= 1.0:
-        self._counter.increment(actor_steps=steps[1])
-        steps[1] = 0
-        last_count[0] = now
-        # Drained by every actor, logged by one: undrained it would grow
-        # by one float per episode for the whole run.
-        episode_returns = environment.completed_returns()
-        if self._logger is None:
-          return
-        values = {'actor_steps_local': steps[0],
-                  'actor_steps_per_s_local': steps[0] / (now - started)}
-        if episode_returns:
-          values['episode_return'] = sum(episode_returns) / len(
-              episode_returns)
-        self._logger.write(values)
-
+    report = StepReport(self._counter, self._logger, environment)
     print(f'[actor] first environment step at '
           f'{time.time() - self._start_time:.1f} s after launch', flush=True)
-    run_batched_loop(actor, environment, stop.is_set, on_steps)
-    if self._logger is not None:
-      self._logger.close()
+    run_batched_loop(actor, environment, stop.is_set, report)
+    report.close()
 
 
 def build_actor(make_actor: ActorFactory, *, environment_name: str,

@@ -25,7 +25,8 @@ class NodeLogger:
   def __init__(self, label: str, logdir: Optional[str], start_time: float,
                period_seconds: float, step_key: str = 'actor_steps',
                counts_fn: Optional[Callable[[], Counts]] = None,
-               print_fn: Callable[[str], None] = print):
+               print_fn: Callable[[str], None] = print,
+               tensorboard: bool = True):
     """Creates the logger.
 
     Args:
@@ -37,6 +38,8 @@ class NodeLogger:
       counts_fn: returns global counts (e.g. the counter's) merged into each
         row, so every file has `actor_steps`.
       print_fn: where terminal lines go.
+      tensorboard: also write TensorBoard scalars (False: CSV only, and
+        the node never imports TensorFlow).
     """
     self._label = label
     self._start_time = start_time
@@ -49,6 +52,7 @@ class NodeLogger:
     self._csv_writer = None
     self._summary_writer = None
     self._logdir = logdir
+    self._tensorboard = tensorboard
     if logdir:
       os.makedirs(logdir, exist_ok=True)
 
@@ -66,7 +70,8 @@ class NodeLogger:
         f'{k}={_format(v)}' for k, v in row.items()))
     if self._logdir:
       self._write_csv(row)
-      self._write_summaries(row)
+      if self._tensorboard:
+        self._write_summaries(row)
     return True
 
   def _write_csv(self, row: Mapping[str, float]) -> None:

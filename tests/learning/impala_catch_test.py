@@ -80,6 +80,33 @@ class ImpalaCatchTest(absltest.TestCase):
       self.assertEqual(resolved['hparams']['seed'], 1)
       self.assertEqual(resolved['environment'], 'catch')
 
+  def test_central_inference_solves_catch(self):
+    """TF-free environment workers, one action server (alternating halves)."""
+    with tempfile.TemporaryDirectory() as logdir:
+      with helpers.Launch(['--program=impala', '--env=catch',
+                           '--num_actors=2', '--seed=1',
+                           '--hparam=inference=central',
+                           '--hparam=central_sampling=alternating',
+                           f'--max_learner_steps={MAX_LEARNER_STEPS}',
+                           f'--target_return={TARGET}',
+                           f'--max_seconds={MAX_SECONDS}',
+                           f'--logdir={logdir}'],
+                          MAX_SECONDS + 180) as launch:
+        self.assertEqual(launch.wait(), 0, launch.output()[-4000:])
+        self.assertEmpty(launch.leftovers(), 'processes left behind')
+      self.assertIn(f'budget reached (target_return={TARGET})',
+                    launch.output())
+      returns = [float(row['episode_return']) for row in
+                 read_csv(os.path.join(logdir, 'evaluator.csv'))]
+      print('evaluator returns:', returns)
+      self.assertLess(returns[0], TARGET)
+      self.assertGreaterEqual(sum(returns[-3:]) / 3, TARGET)
+      learner = read_csv(os.path.join(logdir, 'learner.csv'))
+      self.assertLess(float(learner[-1]['learner_steps']), MAX_LEARNER_STEPS)
+      # The workers' own log: their steps and episode returns.
+      actor = read_csv(os.path.join(logdir, 'actor.csv'))
+      self.assertIn('episode_return', actor[-1])
+
 
 if __name__ == '__main__':
   absltest.main()

@@ -1,4 +1,7 @@
-"""The IMPALA program: its graph, and a test_mt smoke run."""
+"""The IMPALA program: its graph, and test_mt smoke runs, with actors' own
+inference and with central inference."""
+
+import dataclasses
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -25,6 +28,17 @@ class GraphTest(parameterized.TestCase):
         {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
          'actor': num_actors, 'evaluator': 1})
 
+  @parameterized.parameters('sync', 'alternating')
+  def test_central_inference_adds_an_action_server(self, sampling):
+    config = dataclasses.replace(SMALL, inference='central',
+                                 central_sampling=sampling)
+    program = impala.make_program(config, 'catch', num_actors=3,
+                                  budget=budget_lib.Budget(max_seconds=10))
+    self.assertEqual(
+        {g: len(n) for g, n in program.groups.items()},
+        {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
+         'action_server': 1, 'actor': 3, 'evaluator': 1})
+
   def test_bad_input_raises(self):
     budget = budget_lib.Budget(max_seconds=10)
     with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
@@ -36,11 +50,14 @@ class GraphTest(parameterized.TestCase):
                           budget=budget)
 
 
-class SmokeTest(absltest.TestCase):
+class SmokeTest(parameterized.TestCase):
 
-  def test_test_mt_learner_steps_and_counts(self):
+  @parameterized.parameters(
+      SMALL, dataclasses.replace(SMALL, inference='central',
+                                 central_sampling='alternating'))
+  def test_test_mt_learner_steps_and_counts(self, config):
     program = impala.make_program(
-        SMALL, 'catch', num_actors=2,
+        config, 'catch', num_actors=2,
         budget=budget_lib.Budget(max_seconds=600))
     (learner,), counter = helpers.launch_test_mt(self, program)
     for _ in range(3):

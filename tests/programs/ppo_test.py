@@ -29,6 +29,15 @@ class GraphTest(parameterized.TestCase):
         {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
          'actor': num_actors, 'evaluator': 1})
 
+  def test_appo_takes_central_inference(self):
+    config = config_lib.APPOConfig(inference='central', **SMALL)
+    program = ppo.make_program(config, 'catch', num_actors=2,
+                               budget=budget_lib.Budget(max_seconds=10))
+    self.assertEqual(
+        {g: len(n) for g, n in program.groups.items()},
+        {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
+         'action_server': 1, 'actor': 2, 'evaluator': 1})
+
   def test_bad_input_raises(self):
     budget = budget_lib.Budget(max_seconds=10)
     with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
@@ -41,6 +50,9 @@ class GraphTest(parameterized.TestCase):
                                 r'\(1 actors x envs_per_actor=3\) do not '
                                 'split into num_minibatches=2'):
       ppo.make_program(odd, 'catch', num_actors=1, budget=budget)
+    with self.assertRaisesRegex(ValueError, 'samples asynchronously only'):
+      ppo.make_program(config_lib.PPOConfig(inference='central'), 'catch',
+                       num_actors=2, budget=budget)
     with self.assertRaisesRegex(ValueError, 'queue_size=8 must exceed'):
       config_lib.APPOConfig(batch_size=8, queue_size=8)
 

@@ -61,7 +61,8 @@ class EnvironmentsTest(parameterized.TestCase):
   def test_unknown_name_lists_known(self):
     with self.assertRaisesRegex(ValueError, 'Unknown environment .pong.*'
                                 'catch, cartpole, cartpole_no_velocity, '
-                                'pendulum, reach_push, chain_walk, '
+                                'cartpole_1ms, pendulum, reach_push, '
+                                'chain_walk, '
                                 'grid_world, tic_tac_toe, connect_four, '
                                 'minatar/breakout'):
       environments.make_environment('pong')

@@ -1,0 +1,117 @@
+"""Central batched inference against actors' own (issue 14; Stooke & Abbeel
+2018's sampler, SEED RL's action server).
+
+  .venv/bin/python -m benchmarks.central_inference [--part=NAME] [--record]
+
+Parts (each launches the real programs, local_mp, isolated, seed 1, 2
+actors unless said, no target stop, and reads their logs):
+  throughput   IMPALA on CartPole and Catch with inference=actor,
+               inference=central (sync) and central alternating, each in
+               the default layout (one process per node) and, for central
+               inference, with every TensorFlow node in one process
+               (colocated): env steps/s, first env step after launch, peak
+               RSS of the whole program, learner updates/s, time to the
+               threshold.
+  alternating  IMPALA with central inference on cartpole_1ms (1 ms of CPU
+               per environment step), sync against alternating sampling,
+               with 1 and 2 workers: env steps/s (the evaluator plays one
+               episode, once).
+`--record` appends the tables to benchmarks/results.md.
+"""
+
+import argparse
+
+from benchmarks import launches
+from benchmarks import suite
+
+THRESHOLDS = {'catch': 0.9, 'cartpole': 475.0, 'cartpole_1ms': 475.0}
+TF_NODES = 'replay+learner+counter+variable_server+evaluator+action_server'
+LAYOUTS = {
+    'actor': ([], 'one process per node'),
+    'central sync': (['--hparam=inference=central'], 'one process per node'),
+    'central alternating': (['--hparam=inference=central',
+                             '--hparam=central_sampling=alternating'],
+                            'one process per node'),
+    'central sync, colocated': (['--hparam=inference=central',
+                                 f'--colocate={TF_NODES}'],
+                                'TF nodes in one process'),
+    'central alternating, colocated': (
+        ['--hparam=inference=central', '--hparam=central_sampling=alternating',
+         f'--colocate={TF_NODES}'], 'TF nodes in one process'),
+}
+
+
+# The alternating part's evaluator plays one episode, once: at 1 ms a step
+# its default 32 episodes would burn a core and measure nothing sampled.
+QUIET_EVALUATOR = ['--hparam=eval_episodes=1',
+                   '--hparam=eval_period_seconds=600']
+
+
+def run(env, layout, seconds, num_actors=2, extra=()):
+  flags, _ = LAYOUTS[layout]
+  result = launches.launch(['--program=impala', f'--env={env}', '--seed=1',
+                            f'--num_actors={num_actors}'] + flags +
+                           list(extra), seconds)
+  figures = suite.figures(result, THRESHOLDS[env])
+  print(env, layout, num_actors, {k: round(v, 2) for k, v in
+                                  figures.items()}, flush=True)
+  return figures
+
+
+def throughput(seconds):
+  lines = ['| env | inference | layout | env steps/s | vs actor | first env '
+           'step (s) | peak RSS (GiB) | updates/s | threshold (s) | exit |',
+           '|---|---|---|---|---|---|---|---|---|---|']
+  for env in ('cartpole', 'catch'):
+    base = None
+    for layout, (_, where) in LAYOUTS.items():
+      f = run(env, layout, seconds)
+      base = base or f['env_steps_per_s']
+      threshold = f['threshold_s']
+      lines.append(
+          f'| {env} | {layout.split(",")[0]} | {where} | '
+          f'{f["env_steps_per_s"]:,.0f} | '
+          f'{f["env_steps_per_s"] / base:.2f}x | {f["first_step_s"]:.1f} | '
+          f'{f["peak_rss_gib"]:.2f} | {f["updates_per_s"]:.1f} | '
+          f'{threshold:.0f} | {f["exit"]} |')
+  return '\n'.join(lines)
+
+
+def alternating(seconds):
+  lines = ['| workers | sync env steps/s | alternating env steps/s | ratio |',
+           '|---|---|---|---|']
+  for num_actors in (1, 2):
+    sync = run('cartpole_1ms', 'central sync', seconds, num_actors,
+               QUIET_EVALUATOR)
+    alt = run('cartpole_1ms', 'central alternating', seconds, num_actors,
+              QUIET_EVALUATOR)
+    lines.append(f'| {num_actors} | {sync["env_steps_per_s"]:,.0f} | '
+                 f'{alt["env_steps_per_s"]:,.0f} | '
+                 f'{alt["env_steps_per_s"] / sync["env_steps_per_s"]:.2f}x |')
+  return '\n'.join(lines)
+
+
+def main():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--part', choices=('throughput', 'alternating'),
+                      action='append')
+  parser.add_argument('--seconds', type=float, default=45.0)
+  parser.add_argument('--record', action='store_true')
+  args = parser.parse_args()
+  parts = args.part or ['throughput', 'alternating']
+  if 'throughput' in parts:
+    text = throughput(args.seconds)
+    print(text)
+    if args.record:
+      launches.record('Central inference vs actors (IMPALA, 2 actors, seed '
+                      f'1, {args.seconds:.0f} s)', text)
+  if 'alternating' in parts:
+    text = alternating(args.seconds)
+    print(text)
+    if args.record:
+      launches.record('Alternating vs sync sampling (IMPALA, central, '
+                      f'cartpole_1ms, seed 1, {args.seconds:.0f} s)', text)
+
+
+if __name__ == '__main__':
+  main()
