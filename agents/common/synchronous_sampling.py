@@ -13,7 +13,7 @@ cannot start the next one without this actor's next unrolls.
 import time
 from typing import Any, Callable, Sequence
 
-import tree
+from agents.common import variable_client
 
 # Seconds between two questions for the learner's iteration: a Courier
 # round trip costs ~0.5 ms, an iteration on CartPole ~100 ms.
@@ -37,8 +37,11 @@ class SynchronousActor:
       should_stop: ends a wait (the program is stopping).
     """
     self._actor = actor
-    self._variables = tree.flatten(variables)
     self._source = source
+    # The weights travel as a VariableClient copies them (one fetch, then
+    # assign in the order of `variables`).
+    self._policy = variable_client.VariableClient(source,
+                                                  {'policy': variables})
     self._should_stop = should_stop
     self._written = actor.unrolls_written
     # A resumed learner is past iteration 0: act with its policy from the
@@ -52,13 +55,7 @@ class SynchronousActor:
     return int(iteration[0])
 
   def _copy_policy(self) -> None:
-    [policy] = self._source.get_variables(['policy'])
-    policy = tree.flatten(policy)
-    if len(policy) != len(self._variables):
-      raise ValueError(f'Got {len(policy)} arrays for '
-                       f'{len(self._variables)} variables.')
-    for variable, value in zip(self._variables, policy):
-      variable.assign(value)
+    self._policy.update_and_wait()
 
   def observe_first(self, observation: Any) -> None:
     self._actor.observe_first(observation)
