@@ -60,8 +60,7 @@ class EnvironmentWorker:
     # Each slot's call in flight: its answer is the slot's next actions.
     calls = [self._server.futures.reset(slot, wire.pack([env.reset()]))
              for slot, env in zip(slots, halves)]
-    print(f'[actor] first environment step at '
-          f'{time.time() - self._start_time:.1f} s after launch', flush=True)
+    announced = False
     try:
       while not stop.is_set():
         # With two slots, half 0 steps while half 1's actions are computed,
@@ -69,6 +68,11 @@ class EnvironmentWorker:
         for i, (slot, env) in enumerate(zip(slots, halves)):
           actions = calls[i].result()
           batch_step = env.step(actions)
+          if not announced:  # Once the action server answered: a real step.
+            print(f'[actor] first environment step at '
+                  f'{time.time() - self._start_time:.1f} s after launch',
+                  flush=True)
+            announced = True
           calls[i] = self._server.futures.step(slot,
                                                wire.pack(list(batch_step)))
           report(env.num_envs)
