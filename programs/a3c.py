@@ -13,6 +13,17 @@ same nodes; each shard averages one gradient per worker and applies it once
 per round, and the workers wait on the shards for the round. The first
 shard counts updates as learner steps. Node code: `programs.nodes`; maths:
 `agents.a3c`.
+
+A2C with central inference (`--program=a2c --hparam=inference=central`,
+Stooke & Abbeel 2018): the same loss, run by IMPALA's strategy instead of
+gradient workers. TF-free environment workers, one action server, a queue
+and a learner applying A2C's loss to batches of unrolls (optionally K
+data-parallel replicas and an all_reduce node, `learner_replicas`):
+
+  worker x N --observations--> action_server --unrolls--> replay (queue)
+             <----actions-----       ^                        |
+                               variable_server <-- learner x K <-+
+  evaluator <-- variable_server / parameter_server
 """
 
 import functools
@@ -23,13 +34,20 @@ import launchpad as lp
 
 from agents.a3c import config as config_lib
 from agents.common import environments
+from agents.common import inference_modes
 from agents.common import optimizers
+from programs import impala as impala_program
+from programs.nodes import action_server as action_server_lib
 from programs.nodes import actor_runner
+from programs.nodes import all_reduce as all_reduce_lib
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
+from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
+from programs.nodes import learner_runner
 from programs.nodes import parameter_shard
+from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)
 
@@ -49,7 +67,9 @@ def make_worker(environment: Any, variable_source: Any, replay: Any = None,
 def make_evaluation_actor(environment: Any, variable_source: Any,
                           replay: Any = None, should_stop: Any = None, *,
                           config: config_lib.A3CConfig, seed: int) -> Any:
-  """An actor that plays with the parameter server's latest parameters."""
+  """An actor that plays with the latest parameters of `variable_source`:
+  the parameter server's shards, or (central inference) the variable
+  server."""
   del replay, should_stop
   from agents import a3c  # pylint: disable=g-import-not-at-top
   from agents.common import variable_client as variable_client_lib  # pylint: disable=g-import-not-at-top
@@ -59,6 +79,22 @@ def make_evaluation_actor(environment: Any, variable_source: Any,
       variable_source, {VARIABLE_NAMES[0]: network.variables})
   return a3c.make_evaluation_actor(network, environment.num_envs,
                                    variable_client, config, seed)
+
+
+def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
+                 *, config: config_lib.A3CConfig, environment_name: str,
+                 logdir: Optional[str], start_time: float,
+                 replica: int = 0) -> Any:
+  """A2C's learner under central inference (or replica `replica` of K),
+  reading batches of unrolls from the queue."""
+  from agents import a3c  # pylint: disable=g-import-not-at-top
+  from programs.nodes import unroll_learners  # pylint: disable=g-import-not-at-top
+  spec = environments.environment_spec(environment_name)
+  network = a3c.make_network(spec['observation_shape'], spec['num_actions'],
+                             config)
+  return unroll_learners.make_learner(
+      a3c.A2CLearner, network, replay, counter, all_reduce, config=config,
+      replica=replica, logdir=logdir, start_time=start_time)
 
 
 def make_program(config: config_lib.A3CConfig, environment_name: str, *,
@@ -76,7 +112,7 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
   if num_actors < 1:
     raise ValueError(f'num_actors={num_actors} must be >= 1.')
   name = 'a2c' if config.synchronous else 'a3c'
-  environments.check_discrete(environment_name, name)
+  spec = environments.check_discrete(environment_name, name)
   start_time = time.time() if start_time is None else start_time
   seeds = [environments.actor_seed(config.seed, i)
            for i in range(num_actors + 1)]  # The last: the evaluator's.
@@ -88,28 +124,74 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
   with program.group('counter'):
     counter = program.add_node(counter_lib.build_counter(
         budget, start_time, checkpoint=saves))
-  with program.group('parameter_server'):
-    shards = [program.add_node(parameter_shard.build_parameter_shard(
-        counter=counter if i == 0 else None, checkpoint=saves,
-        label=f'parameter_server_{i}', optimizer=config.optimizer,
-        learning_rate=config.learning_rate,
-        optimizer_kwargs=optimizers.options(config),
-        synchronous_workers=num_actors if config.synchronous else None))
-              for i in range(config.num_shards)]
-  with program.group('worker'):
-    for i in range(num_actors):
-      program.add_node(actor_runner.build_actor(
-          functools.partial(make_worker, config=config, seed=seeds[i]),
-          environment_name=environment_name,
-          num_envs=config.envs_per_worker, seed=seeds[i],
-          variable_source=shards, replay=None, counter=counter,
-          log_period_seconds=config.log_period_seconds, log=i == 0, **logs))
+  if config.inference == 'central':
+    # Each worker's environments in 1 or 2 slots of the action server.
+    worker_slots = inference_modes.slot_sizes(config.envs_per_worker,
+                                              config.central_sampling)
+    with program.group('replay'):
+      queue = program.add_node(lp.ReverbNode(functools.partial(
+          impala_program.queue_tables, spec['observation_shape'],
+          spec['num_actions'], config)))
+    all_reduce = None
+    if config.learner_replicas > 1:
+      with program.group('all_reduce'):
+        all_reduce = program.add_node(
+            all_reduce_lib.build_all_reduce(config.learner_replicas))
+    with program.group('learner'):
+      # Replica 0 counts, logs, saves and serves the variable server.
+      learner, *_ = [program.add_node(learner_runner.build_learner(
+          functools.partial(make_learner, config=config,
+                            environment_name=environment_name, replica=i,
+                            **logs),
+          checkpoint=saves, restore_only=i > 0, replay=queue,
+          counter=counter if i == 0 else None, all_reduce=all_reduce))
+                     for i in range(config.learner_replicas)]
+    with program.group('variable_server'):
+      variables = program.add_node(variable_server_lib.build_variable_server(
+          learner, VARIABLE_NAMES, config.variable_refresh_seconds))
+    with program.group('action_server'):
+      action_server = program.add_node(
+          action_server_lib.build_action_server(
+              functools.partial(impala_program.make_action_policy,
+                                config=config,
+                                environment_name=environment_name,
+                                slot_envs=worker_slots * num_actors,
+                                seed=seeds[0]),
+              variable_source=variables, replay=queue,
+              batch_slots=num_actors))
+    with program.group('worker'):
+      for i in range(num_actors):
+        program.add_node(env_worker.build_environment_worker(
+            action_server=action_server, environment_name=environment_name,
+            num_envs=config.envs_per_worker, seed=seeds[i],
+            first_slot=i * len(worker_slots),
+            sampling=config.central_sampling, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0,
+            **logs))
+  else:
+    with program.group('parameter_server'):
+      variables = [program.add_node(parameter_shard.build_parameter_shard(
+          counter=counter if i == 0 else None, checkpoint=saves,
+          label=f'parameter_server_{i}', optimizer=config.optimizer,
+          learning_rate=config.learning_rate,
+          optimizer_kwargs=optimizers.options(config),
+          synchronous_workers=num_actors if config.synchronous else None))
+                   for i in range(config.num_shards)]
+    with program.group('worker'):
+      for i in range(num_actors):
+        program.add_node(actor_runner.build_actor(
+            functools.partial(make_worker, config=config, seed=seeds[i]),
+            environment_name=environment_name,
+            num_envs=config.envs_per_worker, seed=seeds[i],
+            variable_source=variables, replay=None, counter=counter,
+            log_period_seconds=config.log_period_seconds, log=i == 0,
+            **logs))
   with program.group('evaluator'):
     program.add_node(evaluator_lib.build_evaluator(
         functools.partial(make_evaluation_actor, config=config,
                           seed=seeds[-1]),
         environment_name=environment_name,
         num_episodes=config.eval_episodes, seed=seeds[-1],
-        variable_source=shards, counter=counter,
+        variable_source=variables, counter=counter,
         period_seconds=config.eval_period_seconds, budget=budget, **logs))
   return program

@@ -11,6 +11,12 @@ one action server computes every action (Stooke & Abbeel 2018, SEED RL):
   actor x N --observations--> action_server --unrolls--> replay ...
             <----actions-----        ^-- variable_server
 
+With `learner_replicas=K` > 1 the learner is K data-parallel replicas
+(Stooke & Abbeel's multi-GPU learner), each on batch_size / K unrolls,
+their gradients averaged by an `all_reduce` node before every update:
+
+  replay --slices--> learner x K <--mean gradient--> all_reduce
+
 The factories are module-level so Launchpad can pickle them; each runs in
 its node's process and imports TensorFlow there, so that the launcher and
 the nodes that need none (counter, variable server) start in a fraction of
@@ -28,14 +34,13 @@ from agents.common import inference_modes
 from agents.impala import config as config_lib
 from programs.nodes import action_server as action_server_lib
 from programs.nodes import actor_runner
+from programs.nodes import all_reduce as all_reduce_lib
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
 from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
-from programs.nodes import lifecycle
-from programs.nodes import loggers
 from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)
@@ -77,24 +82,20 @@ def make_action_policy(variable_source: Any, replay: Any, should_stop: Any,
       seed=seed)
 
 
-def make_learner(replay: Any, counter: Any, *,
-                 config: config_lib.IMPALAConfig, environment_name: str,
-                 logdir: Optional[str], start_time: float) -> Any:
-  """The learner, reading batches of unrolls from the queue."""
+def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
+                 *, config: config_lib.IMPALAConfig, environment_name: str,
+                 logdir: Optional[str], start_time: float,
+                 replica: int = 0) -> Any:
+  """The learner (or data-parallel replica `replica`), reading batches of
+  unrolls from the queue; `programs.nodes.unroll_learners`."""
   from agents import impala  # pylint: disable=g-import-not-at-top
-  from agents.common import replay_datasets  # pylint: disable=g-import-not-at-top
+  from programs.nodes import unroll_learners  # pylint: disable=g-import-not-at-top
   spec = environments.environment_spec(environment_name)
   network = impala.make_network(spec['observation_shape'],
                                 spec['num_actions'], config)
-  dataset = replay_datasets.make_dataset(
-      replay.server_address, impala.QUEUE_TABLE, config.batch_size,
-      on_wait=lifecycle.check_stop)
-  counter = counter_lib.CounterClient(counter)
-  logger = loggers.learner_logger(counter, logdir=logdir,
-                                  start_time=start_time,
-                                  period_seconds=config.log_period_seconds)
-  return impala.IMPALALearner(network, iter(dataset), config,
-                              counter=counter, logger=logger)
+  return unroll_learners.make_learner(
+      impala.IMPALALearner, network, replay, counter, all_reduce,
+      config=config, replica=replica, logdir=logdir, start_time=start_time)
 
 
 def queue_tables(observation_shape: Any, num_actions: int,
@@ -142,11 +143,20 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
     queue = program.add_node(lp.ReverbNode(functools.partial(
         queue_tables, spec['observation_shape'], spec['num_actions'],
         config)))
+  all_reduce = None
+  if config.learner_replicas > 1:
+    with program.group('all_reduce'):
+      all_reduce = program.add_node(
+          all_reduce_lib.build_all_reduce(config.learner_replicas))
   with program.group('learner'):
-    learner = program.add_node(learner_runner.build_learner(
+    # Replica 0 counts, logs, saves and serves the variable server.
+    learner, *_ = [program.add_node(learner_runner.build_learner(
         functools.partial(make_learner, config=config,
-                          environment_name=environment_name, **logs),
-        checkpoint=saves, replay=queue, counter=counter))
+                          environment_name=environment_name, replica=i,
+                          **logs),
+        checkpoint=saves, restore_only=i > 0, replay=queue,
+        counter=counter if i == 0 else None, all_reduce=all_reduce))
+                   for i in range(config.learner_replicas)]
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

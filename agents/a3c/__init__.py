@@ -7,7 +7,9 @@ they arrive (A3C) or averages one per worker per round (A2C).
   config = a3c.A3CConfig(unroll_length=20, entropy_cost=0.01)
 
 Modules: config (A3CConfig, A2CConfig), losses (trfl's advantage
-actor-critic loss), worker (the IMPALA actor with a GradientPusher).
+actor-critic loss), worker (the IMPALA actor with a GradientPusher),
+learner (A2C under central inference: the same loss on a queue's unrolls,
+`--program=a2c --hparam=inference=central`).
 The network is `agents.common.actor_critic`, shared with IMPALA.
 
 Only the configs are imported eagerly; the rest (TensorFlow) loads on use.
@@ -19,6 +21,8 @@ from agents.common import lazy
 
 _LAZY = {
     'rollout_loss': 'agents.a3c.losses',
+    'unroll_loss': 'agents.a3c.losses',
+    'A2CLearner': 'agents.a3c.learner',
     'GradientPusher': 'agents.a3c.worker',
     'make_worker': 'agents.a3c.worker',
     'make_evaluation_actor': 'agents.a3c.worker',

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Tuple
 
 from agents.common import config_checks
+from agents.common import inference_modes
 
 OPTIMIZERS = ('rmsprop', 'adam', 'sgd')
 TORSOS = ('auto', 'mlp', 'conv')
@@ -33,6 +34,27 @@ class A3CConfig:
   # t_max: steps of a rollout before its gradient is pushed (paper: 5 for
   # Atari, 20 in the issue).
   unroll_length: int = 20
+  # Where actions are computed (agents.common.inference_modes). 'actor':
+  # every worker acts and computes its gradients (A3C, A2C). 'central', A2C
+  # only (Stooke & Abbeel 2018): TF-free environment workers, one action
+  # server, and one learner applying the same loss to batches of unrolls
+  # from a queue (`agents.a3c.learner`); no parameter server.
+  inference: str = 'actor'
+  # With central inference: 'sync' or 'alternating' (halves of a worker's
+  # environments take turns).
+  central_sampling: str = 'sync'
+
+  # --- Central inference only: queue, learner, variables ---
+  # Unrolls per learner update (16: one per environment of 2 workers).
+  batch_size: int = 16
+  # Unrolls the queue holds before workers block; > batch_size + 1.
+  queue_size: int = 64
+  # Data-parallel learner replicas (see IMPALAConfig.learner_replicas).
+  learner_replicas: int = 1
+  # Batched calls of the action server between variable requests.
+  variable_update_period: int = 5
+  # Seconds between the variable server's pulls from the learner.
+  variable_refresh_seconds: float = 0.05
 
   # --- Loss ---
   discount: float = 0.99
@@ -72,14 +94,28 @@ class A3CConfig:
   checkpoint_period_seconds: float = 60.0
 
   def __post_init__(self):
+    inference_modes.check_config(self, self.envs_per_worker)
+    if self.inference == 'central' and not self.synchronous:
+      raise ValueError(
+          "A3CConfig.inference='central' is A2C's (synchronous=True, "
+          "--program=a2c): with one learner there are no asynchronous "
+          "gradients.")
     config_checks.positive_ints(self, (
         'envs_per_worker', 'unroll_length', 'num_shards', 'conv_channels',
-        'eval_episodes'))
+        'eval_episodes', 'batch_size', 'queue_size',
+        'variable_update_period'))
+    config_checks.queue_exceeds_batch(self)
+    config_checks.learner_replicas(self)
+    if self.inference != 'central' and self.learner_replicas > 1:
+      raise ValueError(
+          f'A3CConfig.learner_replicas={self.learner_replicas} needs '
+          "inference='central': without it the workers compute the "
+          'gradients and there is no learner to replicate.')
     config_checks.unit_interval(self, ('discount',))
     config_checks.positive(self, (
         'learning_rate', 'rmsprop_epsilon', 'adam_epsilon',
         'max_gradient_norm', 'eval_period_seconds', 'log_period_seconds',
-        'checkpoint_period_seconds'))
+        'checkpoint_period_seconds', 'variable_refresh_seconds'))
     config_checks.non_negative(self, ('entropy_cost', 'baseline_cost',
                                       'lstm_size'))
     config_checks.decay(self, 'rmsprop_decay')

@@ -8,10 +8,12 @@ the loss of trfl's `sequence_advantage_actor_critic_loss` (lambda 1):
                   + baseline_cost (R_t - V(x_t))^2 / 2
                   - entropy_cost H(pi(. | x_t)) ]    per environment [B]
 
-Time-major: [T, B, ...].
+Time-major: [T, B, ...]. `unroll_loss` is the mean over the environments,
+on the queue's unrolls (`agents.common.unrolls`): a worker's gradient, and
+A2C's learner under central inference (`agents.a3c.learner`).
 """
 
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import tensorflow as tf
 
@@ -67,3 +69,22 @@ def rollout_loss(logits: tf.Tensor, values: tf.Tensor,
                        config.entropy_cost * entropy, axis=0)
   return loss, {'returns': returns, 'advantages': advantages,
                 'entropy': tf.reduce_sum(entropy, axis=0)}
+
+
+def unroll_loss(logits: tf.Tensor, values: tf.Tensor, data: Dict[str, Any],
+                config: config_lib.A3CConfig) -> Dict[str, tf.Tensor]:
+  """{'loss', 'entropy'}: `rollout_loss` averaged over the environments
+  [B] (`agents.common.unroll_learner.UnrollLoss`).
+
+  Args:
+    logits: [T + 1, B, A] and values [T + 1, B] at x_0 .. x_T (x_T only
+      bootstraps).
+    values: see logits.
+    data: the time-major unrolls (action, reward, discount [T, B]).
+    config: as `rollout_loss`.
+  """
+  loss, extra = rollout_loss(logits[:-1], values[:-1], values[-1],
+                             data['action'], data['reward'], data['discount'],
+                             config)
+  return {'loss': tf.reduce_mean(loss),
+          'entropy': tf.reduce_mean(extra['entropy'])}

@@ -59,14 +59,11 @@ class GradientPusher:
       with tf.GradientTape() as tape:
         logits, values, _ = network.unroll(rollout['observation'],
                                            rollout['first'], core_state)
-        loss, extra = losses.rollout_loss(
-            logits[:-1], values[:-1], values[-1], rollout['action'],
-            rollout['reward'], rollout['discount'], config)
-        loss = tf.reduce_mean(loss)  # Over the batch of environments.
-      grads = tape.gradient(loss, variables)
-      grads, norm = tf.clip_by_global_norm(grads, config.max_gradient_norm)
-      return grads, {'loss': loss, 'gradient_norm': norm,
-                     'entropy': tf.reduce_mean(extra['entropy'])}
+        metrics = losses.unroll_loss(logits, values, rollout, config)
+      grads = tape.gradient(metrics['loss'], variables)
+      grads, metrics['gradient_norm'] = tf.clip_by_global_norm(
+          grads, config.max_gradient_norm)
+      return grads, metrics
     self._gradients = gradients
 
   def gradient(self, unrolls: Dict[str, Any]) -> List[np.ndarray]:

@@ -19,6 +19,13 @@ Launchpad: run infrastructure (budget, loggers, the runners' loop) lives in
   replay_samples        sample keys/probabilities; priority write-back
   priorities            importance weights; R2D2's sequence priority
   actor_critic          the policy + value network of IMPALA and A3C
+  unroll_actor          the batched actor writing unrolls (IMPALA, PPO,
+                        A3C's workers); unrolls: the queue's items
+  unroll_learner        one update per batch of unrolls for any
+                        actor-critic loss; data-parallel replicas
+  central_inference     an action server's batched policy;
+                        inference_modes: the config fields it reads
+  synchronous_sampling  actors that wait for the learner's next policy
   value_rescaling       h(x) and its exact inverse (R2D2)
   optimizers            a config's optimizer options; Sonnet's optimizer
                         for learners; NumPy Adam / RMSProp / SGD for

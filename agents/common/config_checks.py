@@ -60,3 +60,24 @@ def layer_sizes(config: Any, name: str) -> None:
   if not sizes or any(h < 1 for h in sizes):
     raise ValueError(f'{_field(config, name)} must be a non-empty tuple of '
                      'sizes >= 1.')
+
+
+def learner_replicas(config: Any) -> None:
+  """`learner_replicas` >= 1 and a divisor of `batch_size`: each
+  data-parallel replica learns on an equal slice of the batch."""
+  positive_ints(config, ('learner_replicas',))
+  if config.batch_size % config.learner_replicas:
+    raise ValueError(
+        f'{_field(config, "learner_replicas")} must divide '
+        f'batch_size={config.batch_size}: each replica learns on '
+        'batch_size / learner_replicas unrolls.')
+
+
+def queue_exceeds_batch(config: Any) -> None:
+  """`queue_size` > `batch_size` + 1: an unroll queue that holds only a
+  batch deadlocks (the learner's sample and the actors' inserts wait on
+  each other)."""
+  if config.queue_size <= config.batch_size + 1:
+    raise ValueError(
+        f'{_field(config, "queue_size")} must exceed batch_size + 1 '
+        f'({config.batch_size + 1}) or the queue deadlocks.')

@@ -72,6 +72,11 @@ class IMPALAConfig:
   rmsprop_epsilon: float = 0.1
   # Global-norm gradient clipping (paper: 40).
   max_gradient_norm: float = 40.0
+  # Data-parallel learner replicas K (Stooke & Abbeel 2018's multi-GPU
+  # learner; agents.common.unroll_learner): each takes batch_size / K
+  # unrolls, the gradients are averaged by an all-reduce node and every
+  # replica applies the mean. 1: one learner.
+  learner_replicas: int = 1
 
   # --- Network ---
   # 'mlp' for vector observations, 'conv' for boards/images; 'auto' picks by
@@ -108,10 +113,8 @@ class IMPALAConfig:
     config_checks.positive_ints(self, (
         'envs_per_actor', 'unroll_length', 'batch_size', 'queue_size',
         'conv_channels', 'eval_episodes', 'variable_update_period'))
-    if self.queue_size <= self.batch_size + 1:
-      raise ValueError(
-          f'IMPALAConfig.queue_size={self.queue_size} must exceed '
-          f'batch_size + 1 ({self.batch_size + 1}) or the queue deadlocks.')
+    config_checks.queue_exceeds_batch(self)
+    config_checks.learner_replicas(self)
     config_checks.unit_interval(self, ('discount',))
     config_checks.choice(self, 'optimizer', OPTIMIZERS)
     config_checks.choice(self, 'torso', TORSOS)

@@ -125,10 +125,8 @@ class PPOConfig:
         'envs_per_actor', 'unroll_length', 'variable_update_period',
         'batch_size', 'queue_size', 'num_epochs', 'num_minibatches',
         'reference_batch_steps', 'conv_channels', 'eval_episodes'))
-    if not self.synchronous and self.queue_size <= self.batch_size + 1:
-      raise ValueError(
-          f'PPOConfig.queue_size={self.queue_size} must exceed batch_size + '
-          f'1 ({self.batch_size + 1}) or the queue deadlocks.')
+    if not self.synchronous:
+      config_checks.queue_exceeds_batch(self)
     config_checks.unit_interval(self, ('discount', 'gae_lambda'))
     config_checks.positive(self, (
         'clip_epsilon', 'learning_rate', 'adam_epsilon', 'max_gradient_norm',

@@ -11,6 +11,12 @@ each `programs/<arch>.py` spells out its own groups and edges.
   variable_server  the `variable_server` node; `variable_source` for readers
   parameter_shard  the `parameter_server` nodes: gradient shards, ES master
   learner_runner   the `learner` node: serves and steps an agent's learner
+  unroll_learners  a queue's learner (IMPALA, central A2C) as its node
+                   builds it, alone or as a data-parallel replica
+  all_reduce       the `all_reduce` node: the mean gradient of K learner
+                   replicas per update
+  action_server    the `action_server` node: batched central inference
+  env_worker       the TF-free environment workers of central inference
   actor_runner     the `actor`/`worker` node: steps a batched actor
   es_worker        ES's `worker` node: task, evaluate, report
   evaluator        the `evaluator` node, and the target-return stop

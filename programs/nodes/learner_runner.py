@@ -14,7 +14,8 @@ from programs.nodes import lifecycle
 
 # At the stop, how long the final save waits for an update in progress to
 # end (an update takes milliseconds; waits for data and calls to other
-# nodes happen outside it).
+# nodes happen outside it, except a data-parallel replica's wait for the
+# others' gradients, which gives up within a second of the stop).
 FINAL_SAVE_WAIT_SECONDS = 4.0
 
 # make_learner(**handles) -> an acme.core.Learner (step, get_variables) that
@@ -37,7 +38,7 @@ class LearnerRunner:
   @lifecycle.guarded
   def __init__(self, make_learner: LearnerFactory,
                checkpoint: Optional[checkpoints.Schedule] = None,
-               **handles: Any):
+               restore_only: bool = False, **handles: Any):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     self._device = devices.learner_device()
     print(f'[learner] computes on {self._device}', flush=True)
@@ -46,6 +47,9 @@ class LearnerRunner:
           **{k: lifecycle.stoppable(v) for k, v in handles.items()})
     self._lock = threading.Lock()  # A save never sees half a step.
     self._checkpointer = None
+    # A data-parallel replica other than the first: it restores the first's
+    # saves (the replicas are identical) and saves none of its own.
+    self._saves = not restore_only
     if checkpoint is not None:
       self._checkpointer = checkpoints.start(
           'learner', checkpoint, checkpoints.TFState(self._learner.state),
@@ -87,7 +91,7 @@ class LearnerRunner:
         raise RuntimeError('The learner failed.') from failure[0]
     if failure:  # Failed as the stop came: no final save of that state.
       raise RuntimeError('The learner failed.') from failure[0]
-    if self._checkpointer is not None:
+    if self._checkpointer is not None and self._saves:
       self._final_save()
 
   def _train(self, stop: Any) -> None:
@@ -100,7 +104,7 @@ class LearnerRunner:
         if stop.is_set():
           return  # No update after the final save.
         outcome = self._learner.update(batch)
-        if self._checkpointer is not None:
+        if self._checkpointer is not None and self._saves:
           self._checkpointer.maybe_save()
       # Outside the lock: at a stop, a node on another host may be gone and
       # a call to it never return; the final save must not wait for it.
@@ -121,10 +125,13 @@ class LearnerRunner:
 
 def build_learner(make_learner: LearnerFactory,
                   checkpoint: Optional[checkpoints.Schedule] = None,
+                  restore_only: bool = False,
                   **handles: Any) -> lp.CourierNode:
   """A learner node: `make_learner(**handles)` (replay, counter, shards...)
   built in its process, served (get_variables, step) and stepped; with
-  `checkpoint`, its `state` (acme's TFSaveable) is restored and saved."""
+  `checkpoint`, its `state` (acme's TFSaveable) is restored and saved
+  (`restore_only`: restored, never saved: a replica after the first)."""
   return lifecycle.BoundedCourierNode(LearnerRunner,
                                       make_learner=make_learner,
-                                      checkpoint=checkpoint, **handles)
+                                      checkpoint=checkpoint,
+                                      restore_only=restore_only, **handles)

@@ -103,6 +103,19 @@ def check_stop(what: str = '') -> None:
     raise Stopped(what)
 
 
+def stop_checker(what: str = '') -> Callable[[], None]:
+  """`check_stop` for another thread: a function that raises Stopped (naming
+  `what`) once the program stops, with the stop event of the thread that
+  calls this (threads Launchpad did not start have none). Never raises
+  outside a launched node."""
+  event = stop_event()
+
+  def check() -> None:
+    if event is not None and event.is_set():
+      raise Stopped(what)
+  return check
+
+
 def stop_follows(error: BaseException, stop: Optional[Any],
                  grace: float = STOP_GRACE_SECONDS) -> bool:
   """True if `error` says a peer is gone and the stop event `stop` is set,

@@ -25,6 +25,28 @@ class GraphTest(parameterized.TestCase):
         {g: len(n) for g, n in program.groups.items()},
         {'counter': 1, 'parameter_server': 2, 'worker': 3, 'evaluator': 1})
 
+  @parameterized.parameters((1, 'sync'), (2, 'alternating'))
+  def test_a2c_central_inference_is_impalas_strategy(self, replicas,
+                                                     sampling):
+    config = config_lib.A2CConfig(**SMALL, inference='central',
+                                  central_sampling=sampling,
+                                  learner_replicas=replicas)
+    program = a3c.make_program(config, 'cartpole', num_actors=3,
+                               budget=BUDGET)
+    expected = {'counter': 1, 'replay': 1, 'learner': replicas,
+                'variable_server': 1, 'action_server': 1, 'worker': 3,
+                'evaluator': 1}
+    if replicas > 1:
+      expected['all_reduce'] = 1
+    self.assertEqual({g: len(n) for g, n in program.groups.items()},
+                     expected)
+    with self.assertRaisesRegex(ValueError, "is A2C's"):
+      config_lib.A3CConfig(**SMALL, inference='central')
+    with self.assertRaisesRegex(ValueError, "needs inference='central'"):
+      config_lib.A2CConfig(**SMALL, learner_replicas=2)
+    with self.assertRaisesRegex(ValueError, 'must divide batch_size=16'):
+      config_lib.A2CConfig(**SMALL, inference='central', learner_replicas=3)
+
   def test_bad_input_raises(self):
     with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
       a3c.make_program(config_lib.A3CConfig(**SMALL), 'cartpole',

@@ -1,10 +1,12 @@
-"""The IMPALA program: its graphs (actors' own inference and central
-inference), and a test_mt smoke run."""
+"""The IMPALA program: its graphs (actors' own inference, central inference,
+learner replicas), and test_mt runs."""
 
 import dataclasses
+import threading
 
 from absl.testing import absltest
 from absl.testing import parameterized
+import numpy as np
 
 from agents.impala import config as config_lib
 from programs import impala
@@ -39,6 +41,18 @@ class GraphTest(parameterized.TestCase):
         {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
          'action_server': 1, 'actor': 3, 'evaluator': 1})
 
+  @parameterized.parameters('actor', 'central')
+  def test_learner_replicas_add_an_all_reduce(self, inference):
+    config = dataclasses.replace(SMALL, learner_replicas=2,
+                                 inference=inference)
+    program = impala.make_program(config, 'catch', num_actors=2,
+                                  budget=budget_lib.Budget(max_seconds=10))
+    groups = {g: len(n) for g, n in program.groups.items()}
+    self.assertEqual(groups['learner'], 2)
+    self.assertEqual(groups['all_reduce'], 1)
+    with self.assertRaisesRegex(ValueError, 'must divide batch_size=4'):
+      dataclasses.replace(SMALL, learner_replicas=3)
+
   def test_bad_input_raises(self):
     budget = budget_lib.Budget(max_seconds=10)
     with self.assertRaisesRegex(ValueError, 'num_actors=0 must be >= 1'):
@@ -71,6 +85,30 @@ class SmokeTest(absltest.TestCase):
     variables = learner.get_variables(['policy'])
     self.assertLen(variables, 1)
     self.assertNotEmpty(variables[0])
+
+  def test_test_mt_replicas_stay_identical(self):
+    """Two data-parallel replicas, stepped together in the live graph (each
+    waits in the all-reduce for the other), hold the same weights."""
+    config = dataclasses.replace(SMALL, learner_replicas=2)
+    program = impala.make_program(
+        config, 'catch', num_actors=1,
+        budget=budget_lib.Budget(max_seconds=600))
+    learners, counter = helpers.launch_test_mt(self, program)
+    initial = learners[0].get_variables(['policy'])[0]
+    for _ in range(3):
+      threads = [threading.Thread(target=l.step) for l in learners]
+      for thread in threads:
+        thread.start()
+      for thread in threads:
+        thread.join(helpers.TEST_CALL_TIMEOUT_SECONDS)
+    # Replica 0 alone counts.
+    counts = helpers.wait_for_counts(counter, {'learner_steps': 3})
+    self.assertEqual(counts['learner_steps'], 3)
+    first, second = (l.get_variables(['policy'])[0] for l in learners)
+    for a, b, c in zip(first, second, initial):
+      self.assertEqual(a.tobytes(), b.tobytes())
+    self.assertFalse(all(np.array_equal(a, c)
+                         for a, c in zip(first, initial)))
 
 
 if __name__ == '__main__':

@@ -86,13 +86,14 @@ class LearnerRunnerStopTest(absltest.TestCase):
       patcher.start()
       self.addCleanup(patcher.stop)
 
-  def _run(self, learner, stop_after_reports):
+  def _run(self, learner, stop_after_reports, restore_only=False):
     """Runs the node until `learner` has reported that many times, then
     stops the program; returns what run() raised (None) and the seconds it
     took after the stop."""
     runner = learner_runner.LearnerRunner(
         lambda: learner,
-        checkpoint=checkpoints.schedule(self._logdir, period_seconds=3600))
+        checkpoint=checkpoints.schedule(self._logdir, period_seconds=3600),
+        restore_only=restore_only)
     outcome = {}
 
     def run():
@@ -147,6 +148,19 @@ class LearnerRunnerStopTest(absltest.TestCase):
     self.assertIsInstance(error, RuntimeError)
     self.assertIsInstance(error.__cause__, ValueError)
     self.assertIsNone(self._saved_steps())
+
+  def test_a_replica_restores_the_first_ones_saves_and_saves_none(self):
+    first = _Learner()
+    self.assertIsNone(self._run(first, stop_after_reports=3)[0])
+    saved = self._saved_steps()
+    self.assertEqual(saved, first.num_steps)
+    self._stop.clear()
+    replica = _Learner()
+    self.assertIsNone(self._run(replica, stop_after_reports=saved + 3,
+                                restore_only=True)[0])
+    self.assertGreater(replica.num_steps, saved)  # It resumed from the save,
+    self.assertEqual(replica.reports, replica.num_steps - saved)
+    self.assertEqual(self._saved_steps(), saved)  # and saved nothing.
 
 
 if __name__ == '__main__':
