@@ -56,9 +56,34 @@ bench-studies: $(STAMP)
 	$(PY) -m benchmarks.dpg
 	$(PY) -m benchmarks.map_reduce
 	$(PY) -m benchmarks.central_inference
+	$(PY) -m benchmarks.learner_replicas
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-rllib
+
+# bench-rllib: RLlib's PPO on CartPole-v1, the peer of ours (issue 14;
+# benchmarks/rllib_ppo_peer.py), in a venv of its own: .venv-rllib, Ray 2.12 +
+# TensorFlow 2.15 (CPU) from requirements/rllib.lock, made or updated when it
+# is missing or the lock changed. RLLIB_ARGS: e.g. --seeds=3 --seconds=300.
+RLLIB_VENV := .venv-rllib
+RLLIB_LOCK := requirements/rllib.lock
+RLLIB_STAMP := $(RLLIB_VENV)/.installed-lock
+RLLIB_ARGS ?=
+
+.PHONY: bench-rllib
+
+$(RLLIB_STAMP): $(RLLIB_LOCK)
+	@PY310=$$(PYENV_VERSION=3.10.13 command -v python3.10 2>/dev/null); \
+	if [ -z "$$PY310" ] || ! PYENV_VERSION=3.10.13 "$$PY310" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  echo "error: Python 3.10 not found (rllib.lock is resolved for it)."; \
+	  echo "Install it (e.g. 'pyenv install 3.10.13' or apt-get install python3.10 python3.10-venv) and retry."; \
+	  exit 1; fi; \
+	if [ ! -x $(RLLIB_VENV)/bin/python ]; then PYENV_VERSION=3.10.13 "$$PY310" -m venv $(RLLIB_VENV); fi
+	$(RLLIB_VENV)/bin/pip install --disable-pip-version-check -q --no-deps -r $(RLLIB_LOCK)
+	@touch $(RLLIB_STAMP)
+
+bench-rllib: $(RLLIB_STAMP)
+	$(RLLIB_VENV)/bin/python -m benchmarks.rllib_ppo_peer $(RLLIB_ARGS)
 
 # Bazel (tools/bazel/README.md): Debian's bazel-bootstrap 4.2.3, offline, on
 # the pinned venv. bazel-test: rewrite the BUILD files from the imports, then
