@@ -14,6 +14,10 @@ policy: from the learner itself, waiting after each unroll for the policy
 made from it, so each batch holds one unroll per environment, all sampled
 by the current policy. Node code: `programs.nodes`; maths: `agents.ppo`.
 
+`learner_replicas=K` (appo): K data-parallel learner replicas and an
+all_reduce node, as in `programs.impala`; every minibatch's gradients are
+averaged.
+
 APPO takes IMPALA's central inference too (`inference='central'`: TF-free
 environment workers and an action server, see `programs.impala`).
 """
@@ -30,6 +34,7 @@ from agents.ppo import config as config_lib
 from programs import impala as impala_program
 from programs.nodes import action_server as action_server_lib
 from programs.nodes import actor_runner
+from programs.nodes import all_reduce as all_reduce_lib
 from programs.nodes import budget as budget_lib
 from programs.nodes import checkpoints
 from programs.nodes import counter as counter_lib
@@ -56,24 +61,33 @@ def make_actor(environment: Any, variable_source: Any, replay: Any = None,
                         greedy=greedy)
 
 
-def make_learner(replay: Any, counter: Any, *, config: config_lib.PPOConfig,
-                 batch_unrolls: int, environment_name: str,
-                 logdir: Optional[str], start_time: float) -> Any:
-  """The learner, reading batches of `batch_unrolls` unrolls."""
+def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
+                 *, config: config_lib.PPOConfig, batch_unrolls: int,
+                 environment_name: str, logdir: Optional[str],
+                 start_time: float, replica: int = 0) -> Any:
+  """The learner (or data-parallel replica `replica` of K, which reads
+  batch_unrolls / K unrolls), iterating on batches of `batch_unrolls`."""
   from agents import ppo  # pylint: disable=g-import-not-at-top
   from agents.common import replay_datasets  # pylint: disable=g-import-not-at-top
+  from agents.common import unroll_learner  # pylint: disable=g-import-not-at-top
   spec = environments.environment_spec(environment_name)
   network = ppo.make_network(spec['observation_shape'], spec['num_actions'],
                              config)
   dataset = replay_datasets.make_dataset(
-      replay.server_address, ppo.QUEUE_TABLE, batch_unrolls,
-      on_wait=lifecycle.check_stop)
-  counter = counter_lib.CounterClient(counter)
-  logger = loggers.learner_logger(counter, logdir=logdir,
-                                  start_time=start_time,
-                                  period_seconds=config.log_period_seconds)
+      replay.server_address, ppo.QUEUE_TABLE,
+      batch_unrolls // config.learner_replicas, on_wait=lifecycle.check_stop)
+  logger = None
+  if counter is not None:  # Replica 0 counts and logs.
+    counter = counter_lib.CounterClient(counter)
+    logger = loggers.learner_logger(counter, logdir=logdir,
+                                    start_time=start_time,
+                                    period_seconds=config.log_period_seconds)
+  if all_reduce is not None:
+    all_reduce = unroll_learner.AllReduceClient(
+        all_reduce, replica, on_wait=lifecycle.stop_checker('all_reduce'))
   return ppo.PPOLearner(network, iter(dataset), config, batch_unrolls,
-                        counter=counter, logger=logger)
+                        counter=counter, logger=logger,
+                        all_reduce=all_reduce)
 
 
 def queue_tables(observation_shape: Any, num_actions: int,
@@ -100,12 +114,19 @@ def make_program(config: config_lib.PPOConfig, environment_name: str, *,
   name = 'ppo' if config.synchronous else 'appo'
   spec = environments.check_discrete(environment_name, name)
   batch_unrolls = config.iteration_unrolls(num_actors)
-  if batch_unrolls % config.num_minibatches:
+  if batch_unrolls % (config.num_minibatches * config.learner_replicas):
     raise ValueError(
         f'{name}: {batch_unrolls} unrolls per iteration (' + (
             f'{num_actors} actors x envs_per_actor={config.envs_per_actor}'
             if config.synchronous else 'batch_size') +
-        f') do not split into num_minibatches={config.num_minibatches}.')
+        f') do not split into num_minibatches={config.num_minibatches}'
+        + (f' for each of learner_replicas={config.learner_replicas}'
+           if config.learner_replicas > 1 else '') + '.')
+  if config.synchronous and config.learner_replicas > 1:
+    raise ValueError(
+        'ppo: learner_replicas > 1 learns from asynchronous sampling only '
+        '(appo): the queue holds exactly one round, and each replica\'s '
+        'reader, taking samples ahead, could take another\'s share.')
   if config.synchronous and config.inference == 'central':
     raise ValueError(
         "ppo: inference='central' samples asynchronously only (appo): the "
@@ -131,12 +152,21 @@ def make_program(config: config_lib.PPOConfig, environment_name: str, *,
     queue = program.add_node(lp.ReverbNode(functools.partial(
         queue_tables, spec['observation_shape'], spec['num_actions'],
         config, queue_size)))
+  all_reduce = None
+  if config.learner_replicas > 1:
+    with program.group('all_reduce'):
+      all_reduce = program.add_node(
+          all_reduce_lib.build_all_reduce(config.learner_replicas))
   with program.group('learner'):
-    learner = program.add_node(learner_runner.build_learner(
+    # Replica 0 counts, logs, saves and serves the policy.
+    learner, *_ = [program.add_node(learner_runner.build_learner(
         functools.partial(make_learner, config=config,
                           batch_unrolls=batch_unrolls,
-                          environment_name=environment_name, **logs),
-        checkpoint=saves, replay=queue, counter=counter))
+                          environment_name=environment_name, replica=i,
+                          **logs),
+        checkpoint=saves, restore_only=i > 0, replay=queue,
+        counter=counter if i == 0 else None, all_reduce=all_reduce))
+                   for i in range(config.learner_replicas)]
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

@@ -117,10 +117,8 @@ class UnrollLearner(acme.core.Learner):
       metrics = self._step(data)
     else:
       metrics, gradients = self._gradients(data)
-      mean = self._all_reduce.mean(self.num_steps,
-                                   [g.numpy() for g in gradients])
       metrics['gradient_norm'] = self._apply_mean(
-          [tf.constant(g) for g in mean])
+          averaged(self._all_reduce, self.num_steps, gradients))
     metrics = {k: float(v) for k, v in metrics.items()}
     self._num_steps.assign_add(1)
     return metrics
@@ -214,3 +212,10 @@ class AllReduceClient:
         return list(answer)
       packed = None  # Posted: asking again needs no resend.
       self._on_wait()
+
+
+def averaged(all_reduce: AllReduceClient, round_: int,
+             gradients: Sequence[tf.Tensor]) -> List[tf.Tensor]:
+  """`gradients` averaged over every replica's for update `round_`."""
+  return [tf.constant(g) for g in
+          all_reduce.mean(round_, [g.numpy() for g in gradients])]

@@ -84,6 +84,11 @@ class PPOConfig:
   normalize_advantages: bool = True
   # Global-norm gradient clipping (baselines' PPO2: 0.5).
   max_gradient_norm: float = 0.5
+  # Data-parallel learner replicas K (see IMPALAConfig.learner_replicas):
+  # each takes 1/K of every iteration's unrolls and every minibatch's
+  # gradients are averaged over the replicas. Advantages are normalised
+  # over each replica's part of a minibatch.
+  learner_replicas: int = 1
 
   # --- Optimizer (Adam) ---
   # Learning rate for a batch of reference_batch_steps transitions (paper:
@@ -124,7 +129,8 @@ class PPOConfig:
     config_checks.positive_ints(self, (
         'envs_per_actor', 'unroll_length', 'variable_update_period',
         'batch_size', 'queue_size', 'num_epochs', 'num_minibatches',
-        'reference_batch_steps', 'conv_channels', 'eval_episodes'))
+        'reference_batch_steps', 'conv_channels', 'eval_episodes',
+        'learner_replicas'))
     if not self.synchronous:
       config_checks.queue_exceeds_batch(self)
     config_checks.unit_interval(self, ('discount', 'gae_lambda'))

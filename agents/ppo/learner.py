@@ -16,6 +16,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from agents.common import actor_critic
+from agents.common import unroll_learner
 from agents.common import unrolls
 from agents.common import weights
 from agents.ppo import config as config_lib
@@ -32,34 +33,44 @@ class PPOLearner(acme.core.Learner):
   def __init__(self, network: actor_critic.ActorCriticNetwork,
                iterator: Iterator[Any], config: config_lib.PPOConfig,
                batch_unrolls: int, counter: Optional[Any] = None,
-               logger: Optional[Any] = None):
+               logger: Optional[Any] = None,
+               all_reduce: Optional[Any] = None):
     """Creates the learner.
 
     Args:
       network: trained in place.
       iterator: yields reverb.ReplaySample (or anything with `.data`)
-        batches of `batch_unrolls` unrolls.
+        batches of `batch_unrolls` unrolls (batch_unrolls / K for one of
+        K = config.learner_replicas replicas).
       config: loss, epochs, minibatches, optimizer.
       batch_unrolls: N, unrolls per iteration (`config.iteration_unrolls`).
       counter: has `increment(**counts)`; receives learner_steps (minibatch
         updates) and learner_frames (transitions consumed).
       logger: has `write(dict)`; called every iteration (it throttles).
+      all_reduce: an `agents.common.unroll_learner.AllReduceClient` when
+        this learner is one of K > 1 data-parallel replicas.
 
     Raises:
-      ValueError: N does not split into config.num_minibatches.
+      ValueError: N does not split into K replicas' equal parts, each into
+        config.num_minibatches.
     """
-    if batch_unrolls % config.num_minibatches:
+    split = config.num_minibatches * config.learner_replicas
+    if batch_unrolls % split:
       raise ValueError(
           f'{batch_unrolls} unrolls per iteration do not split into '
           f'PPOConfig.num_minibatches={config.num_minibatches} equal '
-          'minibatches; change num_minibatches, envs_per_actor or the '
-          'number of actors (batch_size, asynchronous).')
+          f'minibatches for each of learner_replicas='
+          f'{config.learner_replicas}; change num_minibatches, '
+          'envs_per_actor or the number of actors (batch_size, '
+          'asynchronous).')
     self._network = network
     self._iterator = iterator
     self._config = config
     self._counter = counter
     self._logger = logger
     self._batch_unrolls = batch_unrolls
+    self._all_reduce = all_reduce
+    self._replica_unrolls = batch_unrolls // config.learner_replicas
     self._frames_per_iteration = batch_unrolls * config.unroll_length
     self._learning_rate = config.scaled_learning_rate(
         self._frames_per_iteration)
@@ -103,17 +114,44 @@ class PPOLearner(acme.core.Learner):
         data['advantages'], data['returns'], data['old_values'],
         clip_epsilon, self._config)
 
+  def _gradients_of(self, data: Dict[str, Any],
+                    clip_epsilon: tf.Tensor) -> Any:
+    with tf.GradientTape() as tape:
+      metrics = self._loss(data, clip_epsilon)
+    return metrics, tape.gradient(metrics['loss'],
+                                  self._network.trainable_variables)
+
+  def _apply(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
+    gradients, norm = tf.clip_by_global_norm(gradients,
+                                             self._config.max_gradient_norm)
+    self._optimizer.apply(gradients, self._network.trainable_variables)
+    return norm
+
   @tf.function
   def _minibatch_step(self, data: Dict[str, Any],
                       clip_epsilon: tf.Tensor) -> Dict[str, tf.Tensor]:
-    variables = self._network.trainable_variables
-    with tf.GradientTape() as tape:
-      metrics = self._loss(data, clip_epsilon)
-    gradients = tape.gradient(metrics['loss'], variables)
-    gradients, norm = tf.clip_by_global_norm(gradients,
-                                             self._config.max_gradient_norm)
-    self._optimizer.apply(gradients, variables)
-    metrics['gradient_norm'] = norm
+    metrics, gradients = self._gradients_of(data, clip_epsilon)
+    metrics['gradient_norm'] = self._apply(gradients)
+    return metrics
+
+  @tf.function
+  def _minibatch_gradients(self, data: Dict[str, Any],
+                           clip_epsilon: tf.Tensor) -> Any:
+    return self._gradients_of(data, clip_epsilon)
+
+  @tf.function
+  def _apply_mean(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
+    return self._apply(gradients)
+
+  def _update(self, data: Dict[str, Any], clip_epsilon: tf.Tensor,
+              round_: int) -> Dict[str, tf.Tensor]:
+    """One minibatch update; a replica's averages its gradients with the
+    others' (all-reduce round `round_`)."""
+    if self._all_reduce is None:
+      return self._minibatch_step(data, clip_epsilon)
+    metrics, gradients = self._minibatch_gradients(data, clip_epsilon)
+    metrics['gradient_norm'] = self._apply_mean(
+        unroll_learner.averaged(self._all_reduce, round_, gradients))
     return metrics
 
   def _annealed(self) -> float:
@@ -131,10 +169,13 @@ class PPOLearner(acme.core.Learner):
     data = self._prepare(data)
     minibatches = self._config.num_minibatches
     totals: Dict[str, float] = {}
+    round_ = self.num_steps  # The all-reduce's: one per minibatch update.
     for _ in range(self._config.num_epochs):
-      order = self._rng.permutation(self._batch_unrolls)
+      # The same order on every replica (same seed), over its own part.
+      order = self._rng.permutation(self._replica_unrolls)
       for indices in np.split(order, minibatches):
-        metrics = self._minibatch_step(_select(data, indices), clip_epsilon)
+        metrics = self._update(_select(data, indices), clip_epsilon, round_)
+        round_ += 1
         for key, value in metrics.items():
           totals[key] = totals.get(key, 0.0) + float(value)
     updates = self._config.num_epochs * minibatches

@@ -1,6 +1,8 @@
 """The PPO and APPO programs: their graphs, input checks, and test_mt runs
 in which synchronous actors wait for the learner."""
 
+import dataclasses
+import threading
 import time
 
 from absl.testing import absltest
@@ -37,6 +39,21 @@ class GraphTest(parameterized.TestCase):
         {g: len(n) for g, n in program.groups.items()},
         {'counter': 1, 'replay': 1, 'learner': 1, 'variable_server': 1,
          'action_server': 1, 'actor': 2, 'evaluator': 1})
+
+  def test_learner_replicas_add_an_all_reduce(self):
+    config = dataclasses.replace(CONFIGS[1], learner_replicas=2)
+    budget = budget_lib.Budget(max_seconds=10)
+    program = ppo.make_program(config, 'catch', num_actors=2, budget=budget)
+    groups = {g: len(n) for g, n in program.groups.items()}
+    self.assertEqual((groups['learner'], groups['all_reduce']), (2, 1))
+    with self.assertRaisesRegex(ValueError, r'do not split into '
+                                r'num_minibatches=2 for each of '
+                                'learner_replicas=4'):
+      ppo.make_program(dataclasses.replace(config, learner_replicas=4),
+                       'catch', num_actors=1, budget=budget)
+    with self.assertRaisesRegex(ValueError, 'asynchronous sampling only'):
+      ppo.make_program(dataclasses.replace(CONFIGS[0], learner_replicas=2),
+                       'catch', num_actors=2, budget=budget)
 
   def test_bad_input_raises(self):
     budget = budget_lib.Budget(max_seconds=10)
@@ -78,6 +95,27 @@ class SmokeTest(parameterized.TestCase):
       time.sleep(2.0)
       steps = counter.get_counts().get('actor_steps', 0)
       self.assertLessEqual(steps, 4 * 2 * 4 * 5)
+
+  def test_test_mt_replicas_stay_identical(self):
+    """APPO with 2 learner replicas stepped together: every minibatch
+    averaged, the replicas' weights stay the same bytes."""
+    config = dataclasses.replace(CONFIGS[1], learner_replicas=2)
+    program = ppo.make_program(config, 'catch', num_actors=2,
+                               budget=budget_lib.Budget(max_seconds=600))
+    learners, counter = helpers.launch_test_mt(self, program)
+    for _ in range(2):
+      threads = [threading.Thread(target=l.step, daemon=True)
+                 for l in learners]
+      for thread in threads:
+        thread.start()
+      for thread in threads:
+        thread.join(helpers.TEST_CALL_TIMEOUT_SECONDS)
+    updates = config.num_epochs * config.num_minibatches
+    counts = helpers.wait_for_counts(counter, {'learner_steps': 2 * updates})
+    self.assertEqual(counts['learner_steps'], 2 * updates)  # Replica 0's.
+    first, second = (l.get_variables(['policy'])[0] for l in learners)
+    for a, b in zip(first, second):
+      self.assertEqual(a.tobytes(), b.tobytes())
 
 
 if __name__ == '__main__':

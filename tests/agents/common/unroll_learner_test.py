@@ -1,7 +1,9 @@
 """Data-parallel learner replicas: K learners on slices of a batch, their
 gradients averaged by the all-reduce node's `AllReduce`, stay bit-identical
-and make the update of one learner on the whole batch (up to rounding)."""
+and (IMPALA, A2C) make the update of one learner on the whole batch, up to
+rounding; PPO's replicas average every minibatch. And A2C's learner."""
 
+import dataclasses
 import threading
 import time
 import types
@@ -19,6 +21,8 @@ from agents.common import unrolls
 from agents.common import weights
 from agents.impala import config as impala_config
 from agents.impala import learner as impala_learner
+from agents.ppo import config as ppo_config
+from agents.ppo import learner as ppo_learner
 from programs.nodes import all_reduce as all_reduce_lib
 
 OBSERVATION_SHAPE = (4,)
@@ -51,6 +55,9 @@ def _slice(batch, start, stop):
 
 def _learner(learner_class, config, batches, all_reduce=None):
   network = actor_critic.make_network(OBSERVATION_SHAPE, NUM_ACTIONS, config)
+  if learner_class is ppo_learner.PPOLearner:  # It takes the whole batch's
+    return learner_class(network, iter(batches), config, BATCH,  # size.
+                         all_reduce=all_reduce)
   return learner_class(network, iter(batches), config, all_reduce=all_reduce)
 
 
@@ -87,27 +94,29 @@ def _assert_bit_identical(test, a, b):
 
 class ReplicasTest(absltest.TestCase):
 
-  def _check(self, learner_class, config):
+  def _check(self, learner_class, config, same_as_one_learner=True,
+             updates_per_batch=1):
     rng = np.random.default_rng(0)
     batches = [_batch(rng) for _ in range(STEPS)]
     reducer = all_reduce_lib.AllReduce(config.learner_replicas)
     replicas = _train_replicas(learner_class, config, batches, reducer)
-    self.assertEqual(reducer.rounds_done, STEPS)
+    self.assertEqual(reducer.rounds_done, STEPS * updates_per_batch)
     for replica in replicas:
-      self.assertEqual(replica.num_steps, STEPS)
+      self.assertEqual(replica.num_steps, STEPS * updates_per_batch)
     for replica in replicas[1:]:
       _assert_bit_identical(self, replicas[0], replica)
       # The optimizer's slots too: the next update stays identical.
       for x, y in zip(replicas[0]._optimizer.variables,  # pylint: disable=protected-access
                       replica._optimizer.variables):  # pylint: disable=protected-access
         self.assertEqual(x.numpy().tobytes(), y.numpy().tobytes())
-    # One learner on the whole batches makes the same updates.
-    single = _learner(learner_class, config, batches)
-    for _ in batches:
-      single.step()
-    for x, y in zip(weights.get_weights(single._network),  # pylint: disable=protected-access
-                    weights.get_weights(replicas[0]._network)):  # pylint: disable=protected-access
-      np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
+    if same_as_one_learner:  # One learner on the whole batches.
+      single = _learner(learner_class, dataclasses.replace(
+          config, learner_replicas=1), batches)
+      for _ in batches:
+        single.step()
+      for x, y in zip(weights.get_weights(single._network),  # pylint: disable=protected-access
+                      weights.get_weights(replicas[0]._network)):  # pylint: disable=protected-access
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
     # Without the all-reduce, replicas on different slices drift apart.
     apart = _train_replicas(learner_class, config, batches, None)
     self.assertFalse(all(
@@ -124,6 +133,17 @@ class ReplicasTest(absltest.TestCase):
     self._check(a3c_learner.A2CLearner, a3c_config.A2CConfig(
         unroll_length=UNROLL, batch_size=BATCH, learner_replicas=4,
         hidden_sizes=(16,), seed=3, inference='central'))
+
+
+  def test_ppo_replicas(self):
+    """Every minibatch averaged: identical replicas. Not one learner's
+    updates: each replica shuffles and normalises over its own part."""
+    config = ppo_config.PPOConfig(
+        unroll_length=UNROLL, batch_size=BATCH, queue_size=32,
+        num_epochs=2, num_minibatches=2, learner_replicas=2,
+        hidden_sizes=(16,), seed=3)
+    self._check(ppo_learner.PPOLearner, config, same_as_one_learner=False,
+                updates_per_batch=4)
 
 
 class A2CLearnerTest(absltest.TestCase):
