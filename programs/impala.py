@@ -150,13 +150,12 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
           all_reduce_lib.build_all_reduce(config.learner_replicas))
   with program.group('learner'):
     # Replica 0 counts, logs, saves and serves the variable server.
-    learner, *_ = [program.add_node(learner_runner.build_learner(
+    learners = learner_runner.build_learners(
         functools.partial(make_learner, config=config,
-                          environment_name=environment_name, replica=i,
-                          **logs),
-        checkpoint=saves, restore_only=i > 0, replay=queue,
-        counter=counter if i == 0 else None, all_reduce=all_reduce))
-                   for i in range(config.learner_replicas)]
+                          environment_name=environment_name, **logs),
+        replicas=config.learner_replicas, all_reduce=all_reduce,
+        checkpoint=saves, replay=queue, counter=counter)
+    learner, *_ = [program.add_node(node) for node in learners]
   with program.group('variable_server'):
     variable_server = program.add_node(
         variable_server_lib.build_variable_server(

@@ -3,6 +3,7 @@ thread until the program stops; with a checkpoint schedule it restores the
 learner's newest checkpoint at start and saves one every period and at the
 stop."""
 
+import functools
 import threading
 from typing import Any, Callable, List, Optional, Sequence
 
@@ -135,3 +136,19 @@ def build_learner(make_learner: LearnerFactory,
                                       make_learner=make_learner,
                                       checkpoint=checkpoint,
                                       restore_only=restore_only, **handles)
+
+
+def build_learners(make_learner: LearnerFactory, *, replicas: int,
+                   all_reduce: Any = None,
+                   checkpoint: Optional[checkpoints.Schedule] = None,
+                   counter: Any = None, **handles: Any) -> List[Any]:
+  """`replicas` learner nodes: data-parallel replicas of one learner when
+  > 1 (`agents.common.unroll_learner`). Replica i calls
+  `make_learner(replica=i, all_reduce=, counter=, **handles)`; replica 0
+  alone gets the counter (it counts and logs) and saves checkpoints, the
+  others restore its saves. Serve the variables from the first node."""
+  return [build_learner(functools.partial(make_learner, replica=i),
+                        checkpoint=checkpoint, restore_only=i > 0,
+                        counter=counter if i == 0 else None,
+                        all_reduce=all_reduce, **handles)
+          for i in range(replicas)]
