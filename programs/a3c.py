@@ -93,7 +93,8 @@ def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
   network = a3c.make_network(spec['observation_shape'], spec['num_actions'],
                              config)
   return unroll_learners.make_learner(
-      a3c.A2CLearner, network, replay, counter, all_reduce, config=config,
+      functools.partial(a3c.A2CLearner, network, config=config), replay,
+      counter, all_reduce, batch_unrolls=config.batch_size, config=config,
       replica=replica, logdir=logdir, start_time=start_time)
 
 

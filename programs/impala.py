@@ -94,7 +94,8 @@ def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
   network = impala.make_network(spec['observation_shape'],
                                 spec['num_actions'], config)
   return unroll_learners.make_learner(
-      impala.IMPALALearner, network, replay, counter, all_reduce,
+      functools.partial(impala.IMPALALearner, network, config=config),
+      replay, counter, all_reduce, batch_unrolls=config.batch_size,
       config=config, replica=replica, logdir=logdir, start_time=start_time)
 
 

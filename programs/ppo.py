@@ -41,8 +41,6 @@ from programs.nodes import counter as counter_lib
 from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
-from programs.nodes import lifecycle
-from programs.nodes import loggers
 from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)  # agents.ppo.learner.POLICY
@@ -68,26 +66,15 @@ def make_learner(replay: Any, counter: Any = None, all_reduce: Any = None,
   """The learner (or data-parallel replica `replica` of K, which reads
   batch_unrolls / K unrolls), iterating on batches of `batch_unrolls`."""
   from agents import ppo  # pylint: disable=g-import-not-at-top
-  from agents.common import replay_datasets  # pylint: disable=g-import-not-at-top
-  from agents.common import unroll_learner  # pylint: disable=g-import-not-at-top
+  from programs.nodes import unroll_learners  # pylint: disable=g-import-not-at-top
   spec = environments.environment_spec(environment_name)
   network = ppo.make_network(spec['observation_shape'], spec['num_actions'],
                              config)
-  dataset = replay_datasets.make_dataset(
-      replay.server_address, ppo.QUEUE_TABLE,
-      batch_unrolls // config.learner_replicas, on_wait=lifecycle.check_stop)
-  logger = None
-  if counter is not None:  # Replica 0 counts and logs.
-    counter = counter_lib.CounterClient(counter)
-    logger = loggers.learner_logger(counter, logdir=logdir,
-                                    start_time=start_time,
-                                    period_seconds=config.log_period_seconds)
-  if all_reduce is not None:
-    all_reduce = unroll_learner.AllReduceClient(
-        all_reduce, replica, on_wait=lifecycle.stop_checker('all_reduce'))
-  return ppo.PPOLearner(network, iter(dataset), config, batch_unrolls,
-                        counter=counter, logger=logger,
-                        all_reduce=all_reduce)
+  return unroll_learners.make_learner(
+      functools.partial(ppo.PPOLearner, network, config=config,
+                        batch_unrolls=batch_unrolls),
+      replay, counter, all_reduce, batch_unrolls=batch_unrolls,
+      config=config, replica=replica, logdir=logdir, start_time=start_time)
 
 
 def queue_tables(observation_shape: Any, num_actions: int,

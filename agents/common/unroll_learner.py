@@ -32,7 +32,49 @@ UnrollLoss = Callable[[tf.Tensor, tf.Tensor, Dict[str, tf.Tensor], Any],
                       Dict[str, tf.Tensor]]
 
 
-class UnrollLearner(acme.core.Learner):
+class GradientSteps:
+  """A learner's update, in one `tf.function` when alone, or split around
+  the all-reduce when one of several replicas. For learners with
+  `_loss(*inputs) -> {'loss', ...}`, `_network`, `_optimizer`,
+  `_config.max_gradient_norm` and `_all_reduce` (None when alone)."""
+
+  def _gradients_of(self, *inputs: Any) -> Any:
+    with tf.GradientTape() as tape:
+      metrics = self._loss(*inputs)
+    return metrics, tape.gradient(metrics['loss'],
+                                  self._network.trainable_variables)
+
+  def _apply(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
+    gradients, norm = tf.clip_by_global_norm(gradients,
+                                             self._config.max_gradient_norm)
+    self._optimizer.apply(gradients, self._network.trainable_variables)
+    return norm
+
+  @tf.function
+  def _step(self, *inputs: Any) -> Dict[str, tf.Tensor]:
+    metrics, gradients = self._gradients_of(*inputs)
+    metrics['gradient_norm'] = self._apply(gradients)
+    return metrics
+
+  @tf.function
+  def _gradients(self, *inputs: Any) -> Any:
+    return self._gradients_of(*inputs)
+
+  @tf.function
+  def _apply_mean(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
+    return self._apply(gradients)
+
+  def _update_on(self, round_: int, *inputs: Any) -> Dict[str, tf.Tensor]:
+    """One update on `inputs`; a replica's is all-reduce round `round_`."""
+    if self._all_reduce is None:
+      return self._step(*inputs)
+    metrics, gradients = self._gradients(*inputs)
+    metrics['gradient_norm'] = self._apply_mean(
+        averaged(self._all_reduce, round_, gradients))
+    return metrics
+
+
+class UnrollLearner(GradientSteps, acme.core.Learner):
   """Consumes batches of unrolls [B, ...]; see `agents.common.unrolls`."""
 
   def __init__(self, network: actor_critic.ActorCriticNetwork,
@@ -84,41 +126,10 @@ class UnrollLearner(acme.core.Learner):
     """The loss terms on `data` [B, ...] without updating anything."""
     return self._loss(data)
 
-  def _gradients_of(self, data: Dict[str, Any]) -> Any:
-    with tf.GradientTape() as tape:
-      metrics = self._loss(data)
-    return metrics, tape.gradient(metrics['loss'],
-                                  self._network.trainable_variables)
-
-  def _apply(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
-    gradients, norm = tf.clip_by_global_norm(gradients,
-                                             self._config.max_gradient_norm)
-    self._optimizer.apply(gradients, self._network.trainable_variables)
-    return norm
-
-  @tf.function
-  def _step(self, data: Dict[str, Any]) -> Dict[str, tf.Tensor]:
-    metrics, gradients = self._gradients_of(data)
-    metrics['gradient_norm'] = self._apply(gradients)
-    return metrics
-
-  @tf.function
-  def _gradients(self, data: Dict[str, Any]) -> Any:
-    return self._gradients_of(data)
-
-  @tf.function
-  def _apply_mean(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
-    return self._apply(gradients)
-
   def learn_from(self, data: Dict[str, Any]) -> Dict[str, float]:
     """One update on `data` [B, ...]; returns the loss terms before it (a
     replica's: of its slice)."""
-    if self._all_reduce is None:
-      metrics = self._step(data)
-    else:
-      metrics, gradients = self._gradients(data)
-      metrics['gradient_norm'] = self._apply_mean(
-          averaged(self._all_reduce, self.num_steps, gradients))
+    metrics = self._update_on(self.num_steps, data)
     metrics = {k: float(v) for k, v in metrics.items()}
     self._num_steps.assign_add(1)
     return metrics

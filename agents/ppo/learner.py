@@ -27,7 +27,7 @@ POLICY = 'policy'
 ITERATION = 'iteration'
 
 
-class PPOLearner(acme.core.Learner):
+class PPOLearner(unroll_learner.GradientSteps, acme.core.Learner):
   """Consumes batches of unrolls [N, ...]; see `agents.common.unrolls`."""
 
   def __init__(self, network: actor_critic.ActorCriticNetwork,
@@ -114,46 +114,6 @@ class PPOLearner(acme.core.Learner):
         data['advantages'], data['returns'], data['old_values'],
         clip_epsilon, self._config)
 
-  def _gradients_of(self, data: Dict[str, Any],
-                    clip_epsilon: tf.Tensor) -> Any:
-    with tf.GradientTape() as tape:
-      metrics = self._loss(data, clip_epsilon)
-    return metrics, tape.gradient(metrics['loss'],
-                                  self._network.trainable_variables)
-
-  def _apply(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
-    gradients, norm = tf.clip_by_global_norm(gradients,
-                                             self._config.max_gradient_norm)
-    self._optimizer.apply(gradients, self._network.trainable_variables)
-    return norm
-
-  @tf.function
-  def _minibatch_step(self, data: Dict[str, Any],
-                      clip_epsilon: tf.Tensor) -> Dict[str, tf.Tensor]:
-    metrics, gradients = self._gradients_of(data, clip_epsilon)
-    metrics['gradient_norm'] = self._apply(gradients)
-    return metrics
-
-  @tf.function
-  def _minibatch_gradients(self, data: Dict[str, Any],
-                           clip_epsilon: tf.Tensor) -> Any:
-    return self._gradients_of(data, clip_epsilon)
-
-  @tf.function
-  def _apply_mean(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
-    return self._apply(gradients)
-
-  def _update(self, data: Dict[str, Any], clip_epsilon: tf.Tensor,
-              round_: int) -> Dict[str, tf.Tensor]:
-    """One minibatch update; a replica's averages its gradients with the
-    others' (all-reduce round `round_`)."""
-    if self._all_reduce is None:
-      return self._minibatch_step(data, clip_epsilon)
-    metrics, gradients = self._minibatch_gradients(data, clip_epsilon)
-    metrics['gradient_norm'] = self._apply_mean(
-        unroll_learner.averaged(self._all_reduce, round_, gradients))
-    return metrics
-
   def _annealed(self) -> float:
     """The fraction 1 - iteration / anneal_iterations (>= 0), or 1."""
     if not self._config.anneal_iterations:
@@ -174,7 +134,8 @@ class PPOLearner(acme.core.Learner):
       # The same order on every replica (same seed), over its own part.
       order = self._rng.permutation(self._replica_unrolls)
       for indices in np.split(order, minibatches):
-        metrics = self._update(_select(data, indices), clip_epsilon, round_)
+        metrics = self._update_on(round_, _select(data, indices),
+                                  clip_epsilon)
         round_ += 1
         for key, value in metrics.items():
           totals[key] = totals.get(key, 0.0) + float(value)

@@ -1,33 +1,33 @@
-"""The learner of an unroll queue (IMPALA's, A2C's under central inference)
-as its node builds it, alone or as one of K data-parallel replicas
-(`agents.common.unroll_learner`): replica i reads batch_size / K unrolls
-per update and averages its gradients with the others' through the
+"""The learner of an unroll queue (IMPALA's, PPO's, A2C's under central
+inference) as its node builds it, alone or as one of K data-parallel
+replicas (`agents.common.unroll_learner`): replica i reads 1/K of each
+batch's unrolls and averages its gradients with the others' through the
 `all_reduce` node (`programs.nodes.all_reduce`); replica 0 alone counts
 and logs. Called in the learner's process by the programs' factories.
 """
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from programs.nodes import counter as counter_lib
 from programs.nodes import lifecycle
 from programs.nodes import loggers
 
 
-def make_learner(learner_class: Any, network: Any, replay: Any,
+def make_learner(build: Callable[..., Any], replay: Any,
                  counter: Optional[Any], all_reduce: Optional[Any], *,
-                 config: Any, replica: int, logdir: Optional[str],
-                 start_time: float) -> Any:
-  """`learner_class(network, iterator, config, counter=, logger=,
-  all_reduce=)` on the queue of `replay` (a Reverb client).
+                 batch_unrolls: int, config: Any, replica: int,
+                 logdir: Optional[str], start_time: float) -> Any:
+  """`build(iterator, counter=, logger=, all_reduce=)` on the queue of
+  `replay` (a Reverb client): a learner of batches of `batch_unrolls`
+  unrolls, of which this replica reads batch_unrolls / K.
 
   Args:
-    learner_class: an `unroll_learner.UnrollLearner` subclass.
-    network: the agent's network, with its seeded initial weights.
+    build: e.g. `functools.partial(IMPALALearner, network, config=config)`.
     replay: the queue's Reverb client.
     counter: the counter's client (replica 0), or None.
     all_reduce: the all-reduce node's client with learner_replicas > 1.
-    config: batch_size, learner_replicas, log_period_seconds, and the
-      learner's fields.
+    batch_unrolls: unrolls per update (per iteration: PPO), all replicas'.
+    config: learner_replicas, log_period_seconds.
     replica: this replica's index (0 with one learner).
     logdir: CSV and TensorBoard files of replica 0 go here.
     start_time: the clock of every log row.
@@ -39,7 +39,7 @@ def make_learner(learner_class: Any, network: Any, replay: Any,
   # pylint: enable=g-import-not-at-top
   dataset = replay_datasets.make_dataset(
       replay.server_address, unrolls.QUEUE_TABLE,
-      config.batch_size // config.learner_replicas,
+      batch_unrolls // config.learner_replicas,
       on_wait=lifecycle.check_stop)
   logger = None
   if counter is not None:
@@ -52,5 +52,5 @@ def make_learner(learner_class: Any, network: Any, replay: Any,
     # taken here, ends a wait for the other replicas at the stop.
     all_reduce = unroll_learner.AllReduceClient(
         all_reduce, replica, on_wait=lifecycle.stop_checker('all_reduce'))
-  return learner_class(network, iter(dataset), config, counter=counter,
-                       logger=logger, all_reduce=all_reduce)
+  return build(iter(dataset), counter=counter, logger=logger,
+               all_reduce=all_reduce)
