@@ -160,14 +160,12 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
               variable_source=variables, replay=queue,
               batch_slots=num_actors))
     with program.group('worker'):
-      for i in range(num_actors):
-        program.add_node(env_worker.build_environment_worker(
-            action_server=action_server, environment_name=environment_name,
-            num_envs=config.envs_per_worker, seed=seeds[i],
-            first_slot=i * len(worker_slots),
-            sampling=config.central_sampling, counter=counter,
-            log_period_seconds=config.log_period_seconds, log=i == 0,
-            **logs))
+      for node in env_worker.build_environment_workers(
+          action_server=action_server, environment_name=environment_name,
+          num_envs=config.envs_per_worker, seeds=seeds[:num_actors],
+          sampling=config.central_sampling, counter=counter,
+          log_period_seconds=config.log_period_seconds, **logs):
+        program.add_node(node)
   else:
     with program.group('parameter_server'):
       variables = [program.add_node(parameter_shard.build_parameter_shard(

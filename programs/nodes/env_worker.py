@@ -9,7 +9,7 @@ small and steps its environments within a second of its process starting.
 """
 
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import launchpad as lp
 
@@ -98,3 +98,20 @@ def build_environment_worker(*, action_server: Any, environment_name: str,
       logdir=logdir, start_time=start_time,
       log_period_seconds=log_period_seconds, log=log,
       environment_options=environment_options)
+
+
+def build_environment_workers(*, action_server: Any, environment_name: str,
+                              num_envs: int, seeds: List[int], sampling: str,
+                              counter: Any, logdir: Optional[str],
+                              start_time: float, log_period_seconds: float
+                              ) -> List[lp.PyClassNode]:
+  """One worker per seed (`build_environment_worker`): worker i's slots
+  follow worker i - 1's (1 or 2 each, `inference_modes.slot_sizes`); the
+  first worker logs."""
+  slots = len(inference_modes.slot_sizes(num_envs, sampling))
+  return [build_environment_worker(
+      action_server=action_server, environment_name=environment_name,
+      num_envs=num_envs, seed=seed, first_slot=i * slots, sampling=sampling,
+      counter=counter, logdir=logdir, start_time=start_time,
+      log_period_seconds=log_period_seconds, log=i == 0)
+          for i, seed in enumerate(seeds)]
