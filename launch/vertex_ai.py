@@ -325,9 +325,11 @@ def job_requirements(hw: Hardware) -> Dict[str, Any]:
 
 def node_env(group: str, resource: Mapping[str, Any]) -> Dict[str, str]:
   """Environment variables for the nodes of `group`: its configured `env`,
-  and CUDA_VISIBLE_DEVICES="" unless the group is given an accelerator (or
-  sets the variable itself)."""
+  TF2_BEHAVIOR=1, and CUDA_VISIBLE_DEVICES="" unless the group is given an
+  accelerator (or sets the variable itself)."""
   env = {str(k): str(v) for k, v in resource.get('env', {}).items()}
+  # As launch.__main__.NODE_ENV: this launcher imports no TensorFlow either.
+  env.setdefault('TF2_BEHAVIOR', '1')
   if resource.get('accelerator') is None:
     env.setdefault(devices.VISIBLE_ENV, '')
   return env

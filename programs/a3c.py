@@ -47,6 +47,7 @@ from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
 from programs.nodes import parameter_shard
+from programs.nodes import replay as replay_lib
 from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)
@@ -130,7 +131,7 @@ def make_program(config: config_lib.A3CConfig, environment_name: str, *,
     worker_slots = inference_modes.slot_sizes(config.envs_per_worker,
                                               config.central_sampling)
     with program.group('replay'):
-      queue = program.add_node(lp.ReverbNode(functools.partial(
+      queue = program.add_node(replay_lib.build_replay(functools.partial(
           impala_program.queue_tables, spec['observation_shape'],
           spec['num_actions'], config)))
     all_reduce = None

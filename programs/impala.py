@@ -41,6 +41,7 @@ from programs.nodes import counter as counter_lib
 from programs.nodes import env_worker
 from programs.nodes import evaluator as evaluator_lib
 from programs.nodes import learner_runner
+from programs.nodes import replay as replay_lib
 from programs.nodes import variable_server as variable_server_lib
 
 VARIABLE_NAMES = ('policy',)
@@ -141,7 +142,7 @@ def make_program(config: config_lib.IMPALAConfig, environment_name: str, *,
     counter = program.add_node(counter_lib.build_counter(
         budget, start_time, checkpoint=saves))
   with program.group('replay'):
-    queue = program.add_node(lp.ReverbNode(functools.partial(
+    queue = program.add_node(replay_lib.build_replay(functools.partial(
         queue_tables, spec['observation_shape'], spec['num_actions'],
         config)))
   all_reduce = None

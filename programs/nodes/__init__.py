@@ -23,13 +23,15 @@ each `programs/<arch>.py` spells out its own groups and edges.
   loggers          terminal + CSV + TensorBoard rows per node group
                    (appended to when a run resumes)
   replay_rates     a Reverb table's size and rates for learners' logs
-  replay           the `replay` node of the replay programs: a Reverb
-                   server that restores and saves Reverb checkpoints
+  replay           the `replay` node (a Reverb table or queue), imported
+                   only where it runs; with a schedule, it restores and
+                   saves Reverb checkpoints
   checkpoints      numbered, hashed, atomic saves per node under
                    <logdir>/checkpoints; the learner, counter and parameter
                    servers restore at start and save by period and at stop
 
 Node builders take picklable values and handles; networks, environments and
 clients are made in the node's own process. Nodes with nothing to compute
-(counter, variable server) never import TensorFlow.
+(counter, variable server) never import TensorFlow, and neither does the
+launcher that builds the graph.
 """

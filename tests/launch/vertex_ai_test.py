@@ -321,8 +321,8 @@ def test_pickled_nodes_load_as_in_a_node_process(launched):
     assert len(nodes) == len(groups)
     for group, node in zip(groups, nodes):
       assert node['launch_type'] == 'vertex_ai'
-      expected_env = ({} if group == 'learner' else
-                      {'CUDA_VISIBLE_DEVICES': ''})
+      expected_env = ({'TF2_BEHAVIOR': '1'} if group == 'learner' else
+                      {'CUDA_VISIBLE_DEVICES': '', 'TF2_BEHAVIOR': '1'})
       if group == 'actor':
         expected_env['DISTRL_X'] = '1'
       assert node['env'] == expected_env, group
@@ -350,8 +350,10 @@ def test_defaults_give_no_accelerator_and_hide_gpus():
   for job in _jobs(record):
     assert job.executor.requirements.task_requirements == {
         'cpu': 4, 'ram': 15 * 2**30}
-  assert vertex_ai.node_env('learner', {}) == {'CUDA_VISIBLE_DEVICES': ''}
-  assert vertex_ai.node_env('learner', RESOURCES['learner']) == {}
+  assert vertex_ai.node_env('learner', {}) == {'CUDA_VISIBLE_DEVICES': '',
+                                               'TF2_BEHAVIOR': '1'}
+  assert vertex_ai.node_env('learner', RESOURCES['learner']) == {
+      'TF2_BEHAVIOR': '1'}
 
 
 def test_more_than_four_pools_fail_before_anything_is_built():
