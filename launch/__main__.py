@@ -122,15 +122,6 @@ if _threaded_launch_requested(sys.argv):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   tf.constant(0)
 
-# What every node process needs in its environment. TensorFlow 2.8 first
-# imported inside absl's app.run (a node process imports it from Launchpad's
-# process_entry main) without TF2_BEHAVIOR=1 fails every tf.function with a
-# while loop at its first call ("Op type not registered '..._while_cond_...'":
-# the IMPALA learner's V-trace scan); TensorFlow's own import sets the
-# variable, so nodes inherited it for as long as this launcher imported
-# TensorFlow, which it no longer does (programs.nodes.replay).
-NODE_ENV = {'TF2_BEHAVIOR': '1'}
-
 _FLAG_TO_FIELD = {
     'program': 'program', 'env': 'environment', 'num_actors': 'num_actors',
     'max_seconds': 'max_seconds', 'max_actor_steps': 'max_actor_steps',
@@ -232,7 +223,6 @@ def main(argv):
   start_time = time.time()
   # Quiet TensorFlow's start-up chatter in every node (children inherit it).
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  os.environ.update(NODE_ENV)
   # Progress lines show up as they happen even when output goes to a file.
   os.environ.setdefault('PYTHONUNBUFFERED', '1')
   from launch import config as config_lib  # pylint: disable=g-import-not-at-top

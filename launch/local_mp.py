@@ -68,6 +68,17 @@ def _relay(read_fd: int, title: str, colour: int) -> None:
       sys.stdout.flush()
 
 
+# What every node process needs in its environment, unless set already.
+# TensorFlow 2.8 first imported inside absl's app.run (a node process imports
+# it from Launchpad's process_entry main) without TF2_BEHAVIOR=1 fails every
+# tf.function with a while loop at its first call ("Op type not registered
+# '..._while_cond_...'": the IMPALA learner's V-trace scan). TensorFlow's own
+# import sets the variable, so nodes inherited it for as long as the
+# launcher imported TensorFlow, which it no longer does
+# (tests/launch/launcher_imports_test.py).
+NODE_ENV = {'TF2_BEHAVIOR': '1'}
+
+
 def launch(program: Any, local_resources: Mapping[str, Any], *,
            max_restarts: int = 0,
            restartable_groups: Collection[str] = RESTARTABLE_GROUPS,
@@ -132,7 +143,7 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
   relays: List[threading.Thread] = []
   for i, (command, restart) in enumerate(commands):
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, **command.env_overrides,
+    env = {**NODE_ENV, **os.environ, **command.env_overrides,
            lifecycle.NODE_TITLE_ENV: command.title}  # For its messages.
     command_as_list = command.command_as_list
     if restart:

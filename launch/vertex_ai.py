@@ -45,6 +45,7 @@ import types
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Sequence, Tuple)
 
+from launch import local_mp
 from programs.nodes import devices
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -328,8 +329,8 @@ def node_env(group: str, resource: Mapping[str, Any]) -> Dict[str, str]:
   TF2_BEHAVIOR=1, and CUDA_VISIBLE_DEVICES="" unless the group is given an
   accelerator (or sets the variable itself)."""
   env = {str(k): str(v) for k, v in resource.get('env', {}).items()}
-  # As launch.__main__.NODE_ENV: this launcher imports no TensorFlow either.
-  env.setdefault('TF2_BEHAVIOR', '1')
+  for key, value in local_mp.NODE_ENV.items():  # Why: see there.
+    env.setdefault(key, value)
   if resource.get('accelerator') is None:
     env.setdefault(devices.VISIBLE_ENV, '')
   return env

@@ -63,22 +63,31 @@ class ReplayNode(python.PyNode):
   def create_handle(self) -> ReplayHandle:
     return self._track_handle(ReplayHandle(self._address))
 
-  @lifecycle.guarded
   def run(self) -> None:
-    import reverb  # pylint: disable=g-import-not-at-top
-    port = lp_address.get_port_from_address(self._address.resolve())
     if self._schedule is None:
-      server = reverb.Server(tables=self._tables_fn(), port=port)
-      try:
-        lp.wait_for_stop()
-      finally:
-        server.stop()
-      return
+      self._serve_until_stop()
+    else:
+      self._serve()
+
+  def _serve_until_stop(self) -> None:
+    """As `lp.ReverbNode` serves: the server lives until the process ends.
+    Stopping it at the stop would cancel the inserts of actors that are
+    still blocked on a full queue, and they would report a failure."""
+    import reverb  # pylint: disable=g-import-not-at-top
+    self._server = reverb.Server(
+        tables=self._tables_fn(),
+        port=lp_address.get_port_from_address(self._address.resolve()))
+    lp.wait_for_stop()
+
+  @lifecycle.guarded
+  def _serve(self) -> None:
+    import reverb  # pylint: disable=g-import-not-at-top
     directory = self._schedule.directory(self._label)
     os.makedirs(directory, exist_ok=True)
     resumed = complete_checkpoints(directory)
     server = reverb.Server(
-        tables=self._tables_fn(), port=port,
+        tables=self._tables_fn(),
+        port=lp_address.get_port_from_address(self._address.resolve()),
         checkpointer=reverb.checkpointers.DefaultCheckpointer(directory))
     client = server.localhost_client()
     if resumed:
