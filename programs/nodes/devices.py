@@ -1,13 +1,14 @@
 """Which device a learner computes on, and which node processes see GPUs.
 
-A learner places its network and updates on the first GPU TensorFlow sees,
-else on the CPU, and says which. Every other node process (actors,
-evaluators, replay, servers) is started with CUDA_VISIBLE_DEVICES="" so that
-TensorFlow in it neither takes GPU memory nor places ops there, unless the
-launch config sets CUDA_VISIBLE_DEVICES for its group (`resources`).
+A learner places its network and updates on a GPU if TensorFlow sees one
+(data-parallel replica i on GPU i mod n), else on the CPU, and says which.
+Every other node process (actors, evaluators, replay, servers) is started
+with CUDA_VISIBLE_DEVICES="" so that TensorFlow in it neither takes GPU
+memory nor places ops there, unless the launch config sets
+CUDA_VISIBLE_DEVICES for its group (`resources`).
 """
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 # Groups whose processes keep the machine's GPUs (a colocated set with one
 # of them keeps them for the whole process).
@@ -23,10 +24,29 @@ def choose(device_names: Sequence[str]) -> str:
   return '/GPU:0' if gpus else '/CPU:0'
 
 
-def learner_device() -> str:
-  """The device this process's learner uses (imports TensorFlow)."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  return choose([d.name for d in tf.config.list_logical_devices()])
+def learner_device(replica: int = 0, config: Any = None) -> str:
+  """The device this process's learner uses (imports TensorFlow).
+
+  On a machine with several GPUs, data-parallel replica i (0 for a single
+  learner) takes GPU i mod n: the process is made to see that GPU alone,
+  before TensorFlow initialises them, so that it takes no memory on the
+  others. If TensorFlow in this process has initialised already (another
+  node of a colocated set did), the GPU is chosen by name instead.
+
+  Args:
+    replica: the learner replica's index.
+    config: `tf.config` (a stand-in in tests).
+  """
+  if config is None:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    config = tf.config
+  gpus = config.list_physical_devices('GPU')
+  if len(gpus) > 1:
+    try:
+      config.set_visible_devices([gpus[replica % len(gpus)]], 'GPU')
+    except RuntimeError:  # "Visible devices cannot be modified after ..."
+      return f'/GPU:{replica % len(gpus)}'
+  return choose([d.name for d in config.list_logical_devices()])
 
 
 def sees_gpus(label: str) -> bool:

@@ -39,9 +39,10 @@ class LearnerRunner:
   @lifecycle.guarded
   def __init__(self, make_learner: LearnerFactory,
                checkpoint: Optional[checkpoints.Schedule] = None,
-               restore_only: bool = False, **handles: Any):
+               restore_only: bool = False, replica: int = 0,
+               **handles: Any):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
-    self._device = devices.learner_device()
+    self._device = devices.learner_device(replica)
     print(f'[learner] computes on {self._device}', flush=True)
     with tf.device(self._device):  # Its variables live there.
       self._learner = make_learner(
@@ -126,16 +127,19 @@ class LearnerRunner:
 
 def build_learner(make_learner: LearnerFactory,
                   checkpoint: Optional[checkpoints.Schedule] = None,
-                  restore_only: bool = False,
+                  restore_only: bool = False, replica: int = 0,
                   **handles: Any) -> lp.CourierNode:
   """A learner node: `make_learner(**handles)` (replay, counter, shards...)
   built in its process, served (get_variables, step) and stepped; with
   `checkpoint`, its `state` (acme's TFSaveable) is restored and saved
-  (`restore_only`: restored, never saved: a replica after the first)."""
+  (`restore_only`: restored, never saved: a replica after the first).
+  `replica` picks its GPU where there are several (devices.learner_device).
+  """
   return lifecycle.BoundedCourierNode(LearnerRunner,
                                       make_learner=make_learner,
                                       checkpoint=checkpoint,
-                                      restore_only=restore_only, **handles)
+                                      restore_only=restore_only,
+                                      replica=replica, **handles)
 
 
 def build_learners(make_learner: LearnerFactory, *, replicas: int,
@@ -146,9 +150,10 @@ def build_learners(make_learner: LearnerFactory, *, replicas: int,
   > 1 (`agents.common.unroll_learner`). Replica i calls
   `make_learner(replica=i, all_reduce=, counter=, **handles)`; replica 0
   alone gets the counter (it counts and logs) and saves checkpoints, the
-  others restore its saves. Serve the variables from the first node."""
+  others restore its saves; with several GPUs, replica i computes on GPU
+  i mod n. Serve the variables from the first node."""
   return [build_learner(functools.partial(make_learner, replica=i),
-                        checkpoint=checkpoint, restore_only=i > 0,
+                        checkpoint=checkpoint, restore_only=i > 0, replica=i,
                         counter=counter if i == 0 else None,
                         all_reduce=all_reduce, **handles)
           for i in range(replicas)]
