@@ -1,7 +1,7 @@
 """AlphaZero benchmark (issue 17).
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
-      forward] [--seconds=S] [--record]
+      forward] [--seconds=S] [--seed=N] [--record]
 
 tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
   actors for 5 minutes (no target stop), then plays the weights its
@@ -11,8 +11,9 @@ tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
   with the run's throughput (self-play games/s and simulations/s per actor,
   learner updates/s) and memory.
 connect_four: the same program on Connect Four for --seconds (default 30
-  minutes) with the evaluator playing pure MCTS with 100, 400 and 1,600
-  simulations; the win rates over time are the curve.
+  minutes, --seed default 1) with the evaluator playing pure MCTS with 100,
+  400 and 1,600 simulations, the agent searching 400 simulations a move;
+  the win rates over time are the curve.
 forward: one position through the network, NumPy on pulled weights vs the
   Sonnet module (eager and tf.function): what an actor's search pays per
   simulation.
@@ -80,21 +81,31 @@ def tic_tac_toe(seconds: float) -> str:
       f'- {_throughput(run)}'])
 
 
-def connect_four(seconds: float) -> str:
+# Connect Four's evaluation: the agent's search and games per opponent.
+EVAL_SIMULATIONS = 400
+EVAL_GAMES = 10
+
+
+def connect_four(seconds: float, seed: int = 1) -> str:
   run = launches.launch([
       '--program=alphazero', '--env=connect_four', '--num_actors=2',
-      '--seed=1', '--hparam=opponents=mcts_400,mcts_100,mcts_1600',
-      '--hparam=eval_games=8', '--hparam=eval_period_seconds=60',
+      f'--seed={seed}', '--hparam=opponents=mcts_400,mcts_100,mcts_1600',
+      # The agent searches with as many simulations as the target's
+      # opponent (MCTS-400) rolls out; 10 games a round, so that 90% is
+      # one loss, not a perfect round (8 games: 0.875 or 1).
+      f'--hparam=eval_simulations={EVAL_SIMULATIONS}',
+      f'--hparam=eval_games={EVAL_GAMES}', '--hparam=eval_period_seconds=60',
       '--hparam=dirichlet_alpha=0.5', '--hparam=temperature_moves=8',
       '--hparam=insert_batch=96'], seconds)
   curve = ', '.join(
       f"{float(r['walltime_s']) / 60:.0f} min: "
-      f"{float(r['mcts_100_win']):.1f}/{float(r['mcts_400_win']):.1f}/"
-      f"{float(r['mcts_1600_win']):.1f}" for r in run.csv('evaluator'))
+      f"{float(r['mcts_100_win']):.2f}/{float(r['mcts_400_win']):.2f}/"
+      f"{float(r['mcts_1600_win']):.2f}" for r in run.csv('evaluator'))
   return '\n'.join([
-      f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed 1:',
-      '- win rate vs pure MCTS 100/400/1,600 simulations (8 games each, '
-      f'both seats), per evaluation: {curve}',
+      f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed {seed}, the '
+      f'agent searching {EVAL_SIMULATIONS} simulations a move in evaluation:',
+      '- win rate vs pure MCTS 100/400/1,600 simulations ('
+      f'{EVAL_GAMES} games each, both seats), per evaluation: {curve}',
       f'- {_throughput(run)}'])
 
 
@@ -125,6 +136,8 @@ def main():
   parser.add_argument('--part', action='append',
                       choices=('tic_tac_toe', 'connect_four', 'forward'))
   parser.add_argument('--seconds', type=float, default=None)
+  parser.add_argument('--seed', type=int, default=1,
+                      help='connect_four: the run seed.')
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
   parts = args.part or ['forward', 'tic_tac_toe']
@@ -135,7 +148,7 @@ def main():
     elif part == 'tic_tac_toe':
       texts.append(tic_tac_toe(args.seconds or 300))
     else:
-      texts.append(connect_four(args.seconds or 1800))
+      texts.append(connect_four(args.seconds or 1800, args.seed))
     print(texts[-1], flush=True)
   if args.record:
     launches.record('AlphaZero (python -m benchmarks.alphazero)',
