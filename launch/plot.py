@@ -165,9 +165,11 @@ def overlay(logdirs: Sequence[str], out_dir: str) -> List[str]:
   Runs whose config.json are equal except for SEED_FIELDS (and the seed
   copied into hparams) are seeds of one configuration: drawn as their mean
   with a band from the lowest to the highest seed, on a common x grid (every
-  seed's x values within the overlap of their x ranges; each seed linearly
-  interpolated there). A configuration of one run is its plain line. A run
-  without config.json is a configuration of its own.
+  seed's x values; at each, the seeds whose x range covers it, linearly
+  interpolated there). Seeds stop at different times (a target stop, a slow
+  start), so the tails are averages of fewer seeds: 'count' says how many.
+  A configuration of one run is its plain line. A run without config.json
+  is a configuration of its own.
 
   Args:
     logdirs: the runs' logdirs.
@@ -176,8 +178,8 @@ def overlay(logdirs: Sequence[str], out_dir: str) -> List[str]:
   Returns:
     The paths written, `<out_dir>/<curve name>.png`, for the curves some run
     has. Each file's data (read_png_data): {'curve', 'title', 'xlabel',
-    'ylabel', 'runs': {label: {'x', 'mean', 'low', 'high', 'seeds',
-    'logdirs'}}}, a label naming what sets its configuration apart, e.g.
+    'ylabel', 'runs': {label: {'x', 'mean', 'low', 'high', 'count',
+    'seeds', 'logdirs'}}}, a label naming what sets its configuration apart, e.g.
     'impala, learning_rate=0.001 (3 seeds)'.
   """
   groups, configs = _configurations(logdirs)
@@ -288,30 +290,31 @@ def _name(logdir: str) -> str:
 
 def _mean_band(runs: Sequence[Curve]) -> Optional[Dict[str, List[float]]]:
   """Mean, lowest and highest of `runs` on a common grid: every run's x
-  values within the overlap of their x ranges, each run linearly
-  interpolated there; a single run as it is. None if the ranges do not
-  overlap (or there is no run)."""
+  values; at each, the runs whose x range covers it, linearly interpolated
+  there ('count' of them). A single run as it is; None if there is none.
+
+  Not only the overlap of the ranges: runs of a sweep end at different
+  times, and the overlap would hide the slow seeds (or be empty).
+  """
   import numpy as np  # pylint: disable=g-import-not-at-top
   if not runs:
     return None
   if len(runs) == 1:
     xs, ys = runs[0]
     return {'x': list(xs), 'mean': list(ys), 'low': list(ys),
-            'high': list(ys)}
-  start = max(min(xs) for xs, _ in runs)
-  stop = min(max(xs) for xs, _ in runs)
-  grid = sorted({x for xs, _ in runs for x in xs if start <= x <= stop})
-  if not grid:
-    return None
+            'high': list(ys), 'count': [1] * len(xs)}
+  grid = np.array(sorted({x for xs, _ in runs for x in xs}))
   values = []
   for xs, ys in runs:
     order = np.argsort(xs, kind='stable')  # np.interp needs increasing xs.
-    values.append(np.interp(grid, np.asarray(xs)[order],
-                            np.asarray(ys)[order]))
-  values = np.stack(values)  # [runs, grid]
-  return {'x': grid, 'mean': values.mean(axis=0).tolist(),
-          'low': values.min(axis=0).tolist(),
-          'high': values.max(axis=0).tolist()}
+    inside = (grid >= min(xs)) & (grid <= max(xs))
+    values.append(np.where(inside, np.interp(grid, np.asarray(xs)[order],
+                                             np.asarray(ys)[order]), np.nan))
+  values = np.stack(values)  # [runs, grid], NaN outside a run's range.
+  return {'x': grid.tolist(), 'mean': np.nanmean(values, axis=0).tolist(),
+          'low': np.nanmin(values, axis=0).tolist(),
+          'high': np.nanmax(values, axis=0).tolist(),
+          'count': (~np.isnan(values)).sum(axis=0).tolist()}
 
 
 def _figure(data: Mapping[str, Any]):

@@ -146,19 +146,23 @@ class OverlayTest(absltest.TestCase):
     group = data['runs']['learning_rate=0.002 (3 seeds)']
     self.assertEqual(group['seeds'], 3)
     self.assertEqual(group['logdirs'], seeds)
-    # The overlap of [0, 20], [5, 25] and [0, 20] is [5, 20]; the grid is
-    # every seed's x in it. Interpolated there: seed 0 at 5 is 0.5, seed 1
-    # at 10 is 2.0 and at 20 is 4.0.
-    self.assertEqual(group['x'], [5.0, 10.0, 15.0, 20.0])
-    seed_values = [[0.5, 1.0, 1.5, 2.0], [1.0, 2.0, 3.0, 4.0],
-                   [4.0, 4.0, 4.0, 4.0]]
-    columns = list(zip(*seed_values))
+    # The grid is every seed's x; at each, the seeds whose range ([0, 20],
+    # [5, 25], [0, 20]) covers it, interpolated: seed 0 at 5 is 0.5, seed 1
+    # at 10 is 2.0 and at 20 is 4.0; at 0 seed 1 has not started, at 25 only
+    # seed 1 is left.
+    self.assertEqual(group['x'], [0.0, 5.0, 10.0, 15.0, 20.0, 25.0])
+    nan = float('nan')
+    seed_values = [[0.0, 0.5, 1.0, 1.5, 2.0, nan],
+                   [nan, 1.0, 2.0, 3.0, 4.0, 5.0],
+                   [4.0, 4.0, 4.0, 4.0, 4.0, nan]]
+    columns = [[v for v in c if v == v] for c in zip(*seed_values)]
+    self.assertEqual(group['count'], [2, 3, 3, 3, 3, 1])
+    self.assertSequenceAlmostEqual(
+        group['mean'], [2.0, 5.5 / 3, 7 / 3, 8.5 / 3, 10 / 3, 5.0])
     self.assertSequenceAlmostEqual(group['mean'],
-                                   [5.5 / 3, 7 / 3, 8.5 / 3, 10 / 3])
-    self.assertSequenceAlmostEqual(group['mean'],
-                                   [sum(c) / 3 for c in columns])
-    self.assertEqual(group['low'], [0.5, 1.0, 1.5, 2.0])
-    self.assertEqual(group['high'], [4.0, 4.0, 4.0, 4.0])
+                                   [sum(c) / len(c) for c in columns])
+    self.assertEqual(group['low'], [0.0, 0.5, 1.0, 1.5, 2.0, 5.0])
+    self.assertEqual(group['high'], [4.0, 4.0, 4.0, 4.0, 4.0, 5.0])
     single = data['runs']['learning_rate=0.001 (1 seed)']
     self.assertEqual(single['seeds'], 1)
     self.assertEqual(single['x'], [2.0, 30.0])
@@ -167,7 +171,22 @@ class OverlayTest(absltest.TestCase):
     self.assertEqual(single['high'], single['mean'])
     steps = plot.read_png_data(paths[1])['runs']
     self.assertEqual(steps['learning_rate=0.002 (3 seeds)']['x'],
-                     [500.0, 1000.0, 1500.0, 2000.0])
+                     [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0])
+
+  def test_seeds_that_never_run_at_the_same_time_are_still_drawn(self):
+    # A sweep's seeds each stop at their target: one seed's rounds can all
+    # come before the other's first (as a slow start makes them).
+    seeds = [os.path.join(self.root, f'seed{s}') for s in range(2)]
+    for seed, (logdir, rows) in enumerate(
+        zip(seeds, [[(13, 0.0), (17, 1.0)], [(29, -1.0), (33, 0.0)]])):
+      _config(logdir, seed=seed)
+      _evaluator(logdir, [(t, 100 * t, r) for t, r in rows])
+    paths = plot.overlay(seeds, os.path.join(self.root, 'out'))
+    (group,) = plot.read_png_data(paths[0])['runs'].values()
+    self.assertEqual(group['seeds'], 2)
+    self.assertEqual(group['x'], [13.0, 17.0, 29.0, 33.0])
+    self.assertEqual(group['mean'], [0.0, 1.0, -1.0, 0.0])
+    self.assertEqual(group['count'], [1, 1, 1, 1])
 
   def test_labels_name_what_differs_or_the_logdir(self):
     impala = os.path.join(self.root, 'impala_run')
