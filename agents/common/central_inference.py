@@ -16,7 +16,7 @@ server on CartPole had the `tf.function` call at ~30% of its time and the
 copies of new weights into TF variables at ~7%.
 """
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -137,23 +137,24 @@ class CentralPolicy:
     """The outcome of the slot's last actions (writes finished unrolls)."""
     self._recorders[slot].observe(next_step)
 
-  def act(self, slots: Sequence[int],
-          observations: Sequence[np.ndarray]) -> List[np.ndarray]:
-    """Actions for each slot's observations, from one network call."""
+  def compute(self, observations: Sequence[np.ndarray]
+              ) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    """Logits and sampled actions for each of `observations` (one array
+    per slot), from one network call; nothing recorded."""
     observation = np.concatenate(observations)
     if self._numpy is not None:
       logits = self._numpy(observation).astype(np.float32)
     else:
       logits = self._policy(tf.constant(observation)).numpy()
     actions = unroll_actor.sample_actions(logits, self._rng)
-    out, start = [], 0
-    for slot, observation in zip(slots, observations):
-      stop = start + len(observation)
-      self._recorders[slot].record_action(logits[start:stop],
-                                          actions[start:stop])
-      out.append(actions[start:stop])
-      start = stop
-    return out
+    bounds = np.cumsum([len(o) for o in observations])[:-1]
+    return np.split(logits, bounds), np.split(actions, bounds)
+
+  def record(self, slot: int, logits: np.ndarray,
+             actions: np.ndarray) -> None:
+    """Records the logits and actions the slot got at its latest
+    observation (after its `observe_first` or `observe`)."""
+    self._recorders[slot].record_action(logits, actions)
 
   def update(self, wait: bool = False) -> None:
     """Takes newer variables if the client has them (`wait`: fetch now)."""

@@ -6,8 +6,10 @@ with each batch step of the slot's environments; each call answers that
 slot's actions. Calls arrive on Courier's threads and wait here; one
 inference thread takes the waiting slots together, as soon as
 `batch_slots` of them are waiting or BATCH_WAIT_SECONDS after the first,
-and answers them all from one network call. Arrays come packed
-(`agents.common.wire`): Courier cannot receive NumPy arguments.
+and answers them all from one network call. Only then does it record the
+batch's steps and actions (the unrolls, Reverb writes): the workers step
+their environments meanwhile instead of waiting for the bookkeeping. Arrays
+come packed (`agents.common.wire`): Courier cannot receive NumPy arguments.
 """
 
 import threading
@@ -31,9 +33,10 @@ PolicyFactory = Callable[..., Any]
 class _Request:
   """One slot's observations waiting for actions."""
 
-  def __init__(self, slot: int, observation: Any):
+  def __init__(self, slot: int, observation: Any, batch_step: Any = None):
     self.slot = slot
     self.observation = observation
+    self.batch_step = batch_step  # None: the slot's first observation.
     self.actions = None
     self.done = threading.Event()
 
@@ -58,21 +61,18 @@ class ActionServer:
   def reset(self, slot: int, observation: wire.Packed) -> Any:
     """Starts slot `slot`'s unrolls at `observation`; its first actions."""
     [observation] = wire.unpack(observation)
-    self._policy.observe_first(slot, observation)
-    return self._actions(slot, observation)
+    return self._actions(_Request(slot, observation))
 
   def step(self, slot: int, batch_step: wire.Packed) -> Any:
     """Records slot `slot`'s batch step (observation, reward, discount,
     first) and answers its next actions."""
     batch_step = tuple(wire.unpack(batch_step))
-    self._policy.observe(slot, batch_step)
-    return self._actions(slot, batch_step[0])
+    return self._actions(_Request(slot, batch_step[0], batch_step))
 
   def stats(self) -> dict:
     return {'batches': self.batches, 'requests': self.requests}
 
-  def _actions(self, slot: int, observation: Any) -> Any:
-    request = _Request(slot, observation)
+  def _actions(self, request: _Request) -> Any:
     with self._ready:
       self._pending.append(request)
       self._ready.notify()
@@ -105,11 +105,19 @@ class ActionServer:
       batch = self._next_batch(stop)
       if not batch:
         continue
-      actions = self._policy.act([r.slot for r in batch],
-                                 [r.observation for r in batch])
+      logits, actions = self._policy.compute(
+          [r.observation for r in batch])
       for request, action in zip(batch, actions):
         request.actions = action
         request.done.set()
+      # Answered; now the bookkeeping. A slot's next call waits for the
+      # next batch, so its steps are recorded in order.
+      for request, slot_logits, action in zip(batch, logits, actions):
+        if request.batch_step is None:
+          self._policy.observe_first(request.slot, request.observation)
+        else:
+          self._policy.observe(request.slot, request.batch_step)
+        self._policy.record(request.slot, slot_logits, action)
       self.batches += 1
       self.requests += len(batch)
       self._policy.update()

@@ -42,8 +42,11 @@ class CentralPolicyTest(absltest.TestCase):
                     for n in (3, 2)]
     policy.observe_first(0, observations[1])
     policy.observe_first(1, observations[0])
-    actions = policy.act([1, 0], observations)
+    logits, actions = policy.compute(observations)
     self.assertEqual([a.shape for a in actions], [(3,), (2,)])
+    self.assertEqual([l.shape for l in logits], [(3, 4), (2, 4)])
+    policy.record(1, logits[0], actions[0])
+    policy.record(0, logits[1], actions[1])
     for a in actions:
       self.assertTrue(((a >= 0) & (a < 4)).all())
 

@@ -90,6 +90,10 @@ class ActionServerTest(absltest.TestCase):
       thread.start()
     for thread in threads:
       thread.join(timeout=120)
+    # The server records a batch after answering it: its last batch is in
+    # the queue once the inference thread has ended.
+    stop.set()
+    inference.join(timeout=60)
     stats = actions_server.stats()
     self.assertEqual(stats['requests'], len(slot_envs) * (NUM_STEPS + 1))
     self.assertLess(stats['batches'], stats['requests'])  # Batched.
