@@ -1,7 +1,8 @@
 """AlphaZero benchmark (issue 17).
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
-      forward] [--seconds=S] [--seed=N] [--record]
+      forward] [--seconds=S] [--seed=N] [--evaluation=curve|target]
+      [--record]
 
 tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
   actors for 5 minutes (no target stop), then plays the weights its
@@ -13,7 +14,10 @@ tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
 connect_four: the same program on Connect Four for --seconds (default 30
   minutes, --seed default 1) with the evaluator playing pure MCTS with 100,
   400 and 1,600 simulations, the agent searching 400 simulations a move;
-  the win rates over time are the curve.
+  the win rates over time are the curve. Those matches keep about one of
+  the two cores busy all run (a round of 30 games takes ~6 minutes), so
+  `--evaluation=target` plays MCTS-400 alone (the target's opponent), 10
+  games every 3 minutes: the run trains on nearly the whole machine.
 forward: one position through the network, NumPy on pulled weights vs the
   Sonnet module (eager and tf.function): what an actor's search pays per
   simulation.
@@ -86,25 +90,37 @@ EVAL_SIMULATIONS = 400
 EVAL_GAMES = 10
 
 
-def connect_four(seconds: float, seed: int = 1) -> str:
+# --evaluation: the evaluator's opponents and seconds between rounds.
+EVALUATIONS = {'curve': (('mcts_100', 'mcts_400', 'mcts_1600'), 60),
+               'target': (('mcts_400',), 180)}
+
+
+def connect_four(seconds: float, seed: int = 1,
+                 evaluation: str = 'curve') -> str:
+  opponents, period = EVALUATIONS[evaluation]
+  # The target's opponent first: its score is the evaluator's return.
+  ordered = ['mcts_400'] + [o for o in opponents if o != 'mcts_400']
   run = launches.launch([
       '--program=alphazero', '--env=connect_four', '--num_actors=2',
-      f'--seed={seed}', '--hparam=opponents=mcts_400,mcts_100,mcts_1600',
+      f'--seed={seed}', f'--hparam=opponents={",".join(ordered)}',
       # The agent searches with as many simulations as the target's
       # opponent (MCTS-400) rolls out; 10 games a round, so that 90% is
       # one loss, not a perfect round (8 games: 0.875 or 1).
       f'--hparam=eval_simulations={EVAL_SIMULATIONS}',
-      f'--hparam=eval_games={EVAL_GAMES}', '--hparam=eval_period_seconds=60',
+      f'--hparam=eval_games={EVAL_GAMES}',
+      f'--hparam=eval_period_seconds={period}',
       '--hparam=dirichlet_alpha=0.5', '--hparam=temperature_moves=8',
       '--hparam=insert_batch=96'], seconds)
   curve = ', '.join(
-      f"{float(r['walltime_s']) / 60:.0f} min: "
-      f"{float(r['mcts_100_win']):.2f}/{float(r['mcts_400_win']):.2f}/"
-      f"{float(r['mcts_1600_win']):.2f}" for r in run.csv('evaluator'))
+      f"{float(r['walltime_s']) / 60:.0f} min: " +
+      '/'.join(f"{float(r[o + '_win']):.2f}" for o in opponents)
+      for r in run.csv('evaluator'))
+  names = '/'.join(f'{int(o.split("_")[1]):,}' for o in opponents)
   return '\n'.join([
       f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed {seed}, the '
-      f'agent searching {EVAL_SIMULATIONS} simulations a move in evaluation:',
-      '- win rate vs pure MCTS 100/400/1,600 simulations ('
+      f'agent searching {EVAL_SIMULATIONS} simulations a move in evaluation, '
+      f'a round every {period} s:',
+      f'- win rate vs pure MCTS {names} simulations ('
       f'{EVAL_GAMES} games each, both seats), per evaluation: {curve}',
       f'- {_throughput(run)}'])
 
@@ -138,6 +154,9 @@ def main():
   parser.add_argument('--seconds', type=float, default=None)
   parser.add_argument('--seed', type=int, default=1,
                       help='connect_four: the run seed.')
+  parser.add_argument('--evaluation', choices=tuple(EVALUATIONS),
+                      default='curve',
+                      help='connect_four: the evaluator\'s opponents.')
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
   parts = args.part or ['forward', 'tic_tac_toe']
@@ -148,7 +167,8 @@ def main():
     elif part == 'tic_tac_toe':
       texts.append(tic_tac_toe(args.seconds or 300))
     else:
-      texts.append(connect_four(args.seconds or 1800, args.seed))
+      texts.append(connect_four(args.seconds or 1800, args.seed,
+                                args.evaluation))
     print(texts[-1], flush=True)
   if args.record:
     launches.record('AlphaZero (python -m benchmarks.alphazero)',

@@ -16,6 +16,13 @@ actors unless said, no target stop, and reads their logs):
                per environment step), sync against alternating sampling,
                with 1 and 2 workers: env steps/s (the evaluator plays one
                episode, once).
+  sampling     The samplers alone: as `throughput`, but the learner's batch
+               (SAMPLING_ONLY) is more unrolls than a run makes, so it
+               waits in Reverb's sample without using CPU, and the
+               evaluator plays one episode, once. In `throughput` each
+               unroll is consumed once, so env steps/s there is the
+               learner's rate (640 x updates/s) whichever sampler is
+               faster; here it is the sampler's.
 `--record` appends the tables to benchmarks/results.md.
 """
 
@@ -45,6 +52,11 @@ LAYOUTS = {
 # its default 32 episodes would burn a core and measure nothing sampled.
 QUIET_EVALUATOR = ['--hparam=eval_episodes=1',
                    '--hparam=eval_period_seconds=600']
+# A learner batch no run fills (a million unrolls of 20 steps): the learner
+# waits in Reverb's sample and the queue never fills, so nothing slows the
+# samplers down. The queue must exceed the batch (config check).
+SAMPLING_ONLY = QUIET_EVALUATOR + ['--hparam=batch_size=1000000',
+                                   '--hparam=queue_size=1000002']
 
 
 def run(env, layout, seconds, num_actors=2, extra=()):
@@ -77,6 +89,23 @@ def throughput(seconds):
   return '\n'.join(lines)
 
 
+def sampling(seconds):
+  lines = ['| env | inference | layout | env steps/s | vs actor | first env '
+           'step (s) | peak RSS (GiB) | exit |',
+           '|---|---|---|---|---|---|---|---|']
+  for env in ('cartpole', 'catch'):
+    base = None
+    for layout, (_, where) in LAYOUTS.items():
+      f = run(env, layout, seconds, extra=SAMPLING_ONLY)
+      base = base or f['env_steps_per_s']
+      lines.append(
+          f'| {env} | {layout.split(",")[0]} | {where} | '
+          f'{f["env_steps_per_s"]:,.0f} | '
+          f'{f["env_steps_per_s"] / base:.2f}x | {f["first_step_s"]:.1f} | '
+          f'{f["peak_rss_gib"]:.2f} | {f["exit"]} |')
+  return '\n'.join(lines)
+
+
 def alternating(seconds):
   lines = ['| workers | sync env steps/s | alternating env steps/s | ratio |',
            '|---|---|---|---|']
@@ -93,18 +122,25 @@ def alternating(seconds):
 
 def main():
   parser = argparse.ArgumentParser()
-  parser.add_argument('--part', choices=('throughput', 'alternating'),
+  parser.add_argument('--part', choices=('throughput', 'sampling',
+                                         'alternating'),
                       action='append')
   parser.add_argument('--seconds', type=float, default=45.0)
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
-  parts = args.part or ['throughput', 'alternating']
+  parts = args.part or ['throughput', 'sampling', 'alternating']
   if 'throughput' in parts:
     text = throughput(args.seconds)
     print(text)
     if args.record:
       launches.record('Central inference vs actors (IMPALA, 2 actors, seed '
                       f'1, {args.seconds:.0f} s)', text)
+  if 'sampling' in parts:
+    text = sampling(args.seconds)
+    print(text)
+    if args.record:
+      launches.record('Central inference vs actors, samplers alone (IMPALA, '
+                      f'2 actors, seed 1, {args.seconds:.0f} s)', text)
   if 'alternating' in parts:
     text = alternating(args.seconds)
     print(text)
