@@ -179,8 +179,8 @@ def overlay(logdirs: Sequence[str], out_dir: str) -> List[str]:
     The paths written, `<out_dir>/<curve name>.png`, for the curves some run
     has. Each file's data (read_png_data): {'curve', 'title', 'xlabel',
     'ylabel', 'runs': {label: {'x', 'mean', 'low', 'high', 'count',
-    'seeds', 'logdirs'}}}, a label naming what sets its configuration apart, e.g.
-    'impala, learning_rate=0.001 (3 seeds)'.
+    'seeds', 'logdirs'}}}, a label naming what sets its configuration
+    apart, e.g. 'impala, learning_rate=0.001 (3 seeds)'.
   """
   groups, configs = _configurations(logdirs)
   names = _labels(groups, configs)
