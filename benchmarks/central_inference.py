@@ -71,38 +71,32 @@ def run(env, layout, seconds, num_actors=2, extra=()):
 
 
 def throughput(seconds):
-  lines = ['| env | inference | layout | env steps/s | vs actor | first env '
-           'step (s) | peak RSS (GiB) | updates/s | threshold (s) | exit |',
-           '|---|---|---|---|---|---|---|---|---|---|']
-  for env in ('cartpole', 'catch'):
-    base = None
-    for layout, (_, where) in LAYOUTS.items():
-      f = run(env, layout, seconds)
-      base = base or f['env_steps_per_s']
-      threshold = f['threshold_s']
-      lines.append(
-          f'| {env} | {layout.split(",")[0]} | {where} | '
-          f'{f["env_steps_per_s"]:,.0f} | '
-          f'{f["env_steps_per_s"] / base:.2f}x | {f["first_step_s"]:.1f} | '
-          f'{f["peak_rss_gib"]:.2f} | {f["updates_per_s"]:.1f} | '
-          f'{threshold:.0f} | {f["exit"]} |')
-  return '\n'.join(lines)
+  return _layouts_table(seconds, learning=True)
 
 
 def sampling(seconds):
+  return _layouts_table(seconds, learning=False, extra=SAMPLING_ONLY)
+
+
+def _layouts_table(seconds, learning, extra=()):
+  """Every layout on CartPole and Catch; with the learner's columns if
+  `learning`."""
+  learner_head = ' updates/s | threshold (s) |' if learning else ''
   lines = ['| env | inference | layout | env steps/s | vs actor | first env '
-           'step (s) | peak RSS (GiB) | exit |',
-           '|---|---|---|---|---|---|---|---|']
+           f'step (s) | peak RSS (GiB) |{learner_head} exit |',
+           '|---' * (10 if learning else 8) + '|']
   for env in ('cartpole', 'catch'):
     base = None
     for layout, (_, where) in LAYOUTS.items():
-      f = run(env, layout, seconds, extra=SAMPLING_ONLY)
+      f = run(env, layout, seconds, extra=extra)
       base = base or f['env_steps_per_s']
+      learner = (f' {f["updates_per_s"]:.1f} | {f["threshold_s"]:.0f} |'
+                 if learning else '')
       lines.append(
           f'| {env} | {layout.split(",")[0]} | {where} | '
           f'{f["env_steps_per_s"]:,.0f} | '
           f'{f["env_steps_per_s"] / base:.2f}x | {f["first_step_s"]:.1f} | '
-          f'{f["peak_rss_gib"]:.2f} | {f["exit"]} |')
+          f'{f["peak_rss_gib"]:.2f} |{learner} {f["exit"]} |')
   return '\n'.join(lines)
 
 
