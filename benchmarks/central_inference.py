@@ -114,33 +114,29 @@ def alternating(seconds):
   return '\n'.join(lines)
 
 
+# --part: (table, its results.md title before ', <seconds> s)').
+PARTS = {
+    'throughput': (throughput, 'Central inference vs actors (IMPALA, 2 '
+                   'actors, seed 1'),
+    'sampling': (sampling, 'Central inference vs actors, samplers alone '
+                 '(IMPALA, 2 actors, seed 1'),
+    'alternating': (alternating, 'Alternating vs sync sampling (IMPALA, '
+                    'central, cartpole_1ms, seed 1'),
+}
+
+
 def main():
   parser = argparse.ArgumentParser()
-  parser.add_argument('--part', choices=('throughput', 'sampling',
-                                         'alternating'),
-                      action='append')
+  parser.add_argument('--part', choices=tuple(PARTS), action='append')
   parser.add_argument('--seconds', type=float, default=45.0)
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
-  parts = args.part or ['throughput', 'sampling', 'alternating']
-  if 'throughput' in parts:
-    text = throughput(args.seconds)
+  for part in args.part or list(PARTS):
+    table, title = PARTS[part]
+    text = table(args.seconds)
     print(text)
     if args.record:
-      launches.record('Central inference vs actors (IMPALA, 2 actors, seed '
-                      f'1, {args.seconds:.0f} s)', text)
-  if 'sampling' in parts:
-    text = sampling(args.seconds)
-    print(text)
-    if args.record:
-      launches.record('Central inference vs actors, samplers alone (IMPALA, '
-                      f'2 actors, seed 1, {args.seconds:.0f} s)', text)
-  if 'alternating' in parts:
-    text = alternating(args.seconds)
-    print(text)
-    if args.record:
-      launches.record('Alternating vs sync sampling (IMPALA, central, '
-                      f'cartpole_1ms, seed 1, {args.seconds:.0f} s)', text)
+      launches.record(f'{title}, {args.seconds:.0f} s)', text)
 
 
 if __name__ == '__main__':
