@@ -2,7 +2,7 @@
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
       forward] [--seconds=S] [--seed=N] [--evaluation=curve|target]
-      [--record]
+      [--hparam=NAME=VALUE ...] [--record]
 
 tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
   actors for 5 minutes (no target stop), then plays the weights its
@@ -25,6 +25,7 @@ forward: one position through the network, NumPy on pulled weights vs the
 
 import argparse
 import time
+from typing import Sequence
 
 import numpy as np
 
@@ -95,8 +96,8 @@ EVALUATIONS = {'curve': (('mcts_100', 'mcts_400', 'mcts_1600'), 60),
                'target': (('mcts_400',), 180)}
 
 
-def connect_four(seconds: float, seed: int = 1,
-                 evaluation: str = 'curve') -> str:
+def connect_four(seconds: float, seed: int = 1, evaluation: str = 'curve',
+                 hparams: Sequence[str] = ()) -> str:
   opponents, period = EVALUATIONS[evaluation]
   # The target's opponent first: its score is the evaluator's return.
   ordered = ['mcts_400'] + [o for o in opponents if o != 'mcts_400']
@@ -110,7 +111,8 @@ def connect_four(seconds: float, seed: int = 1,
       f'--hparam=eval_games={EVAL_GAMES}',
       f'--hparam=eval_period_seconds={period}',
       '--hparam=dirichlet_alpha=0.5', '--hparam=temperature_moves=8',
-      '--hparam=insert_batch=96'], seconds)
+      '--hparam=insert_batch=96'] +
+                         [f'--hparam={h}' for h in hparams], seconds)
   curve = ', '.join(
       f"{float(r['walltime_s']) / 60:.0f} min: " +
       '/'.join(f"{float(r[o + '_win']):.2f}" for o in opponents)
@@ -119,7 +121,8 @@ def connect_four(seconds: float, seed: int = 1,
   return '\n'.join([
       f'Connect Four, {seconds / 60:.0f} min, 2 actors, seed {seed}, the '
       f'agent searching {EVAL_SIMULATIONS} simulations a move in evaluation, '
-      f'a round every {period} s:',
+      f'a round every {period} s' +
+      (f', {", ".join(hparams)}' if hparams else '') + ':',
       f'- win rate vs pure MCTS {names} simulations ('
       f'{EVAL_GAMES} games each, both seats), per evaluation: {curve}',
       f'- {_throughput(run)}'])
@@ -157,6 +160,9 @@ def main():
   parser.add_argument('--evaluation', choices=tuple(EVALUATIONS),
                       default='curve',
                       help='connect_four: the evaluator\'s opponents.')
+  parser.add_argument('--hparam', action='append', default=[],
+                      help='connect_four: NAME=VALUE, a config field for '
+                      'the run (as the launcher\'s flag).')
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
   parts = args.part or ['forward', 'tic_tac_toe']
@@ -168,7 +174,7 @@ def main():
       texts.append(tic_tac_toe(args.seconds or 300))
     else:
       texts.append(connect_four(args.seconds or 1800, args.seed,
-                                args.evaluation))
+                                args.evaluation, args.hparam))
     print(texts[-1], flush=True)
   if args.record:
     launches.record('AlphaZero (python -m benchmarks.alphazero)',
