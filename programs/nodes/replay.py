@@ -73,11 +73,16 @@ class ReplayNode(python.PyNode):
     """As `lp.ReverbNode` serves: the server lives until the process ends.
     Stopping it at the stop would cancel the inserts of actors that are
     still blocked on a full queue, and they would report a failure."""
-    import reverb  # pylint: disable=g-import-not-at-top
-    self._server = reverb.Server(
-        tables=self._tables_fn(),
-        port=lp_address.get_port_from_address(self._address.resolve()))
+    self._server = self._new_server()
     lp.wait_for_stop()
+
+  def _new_server(self, **kwargs: Any) -> Any:
+    """A Reverb server of this node's tables on its port."""
+    import reverb  # pylint: disable=g-import-not-at-top
+    return reverb.Server(
+        tables=self._tables_fn(),
+        port=lp_address.get_port_from_address(self._address.resolve()),
+        **kwargs)
 
   @lifecycle.guarded
   def _serve(self) -> None:
@@ -85,9 +90,7 @@ class ReplayNode(python.PyNode):
     directory = self._schedule.directory(self._label)
     os.makedirs(directory, exist_ok=True)
     resumed = complete_checkpoints(directory)
-    server = reverb.Server(
-        tables=self._tables_fn(),
-        port=lp_address.get_port_from_address(self._address.resolve()),
+    server = self._new_server(
         checkpointer=reverb.checkpointers.DefaultCheckpointer(directory))
     client = server.localhost_client()
     if resumed:

@@ -60,19 +60,18 @@ class DevicesTest(parameterized.TestCase):
     self.assertEqual(devices.learner_device(), '/GPU:0' if gpus else '/CPU:0')
 
   @parameterized.named_parameters(
-      ('no_gpu', 0, 0, 0, None, '/CPU:0'),
-      ('one_gpu', 0, 1, 1, None, '/GPU:0'),
-      ('one_gpu_second_replica', 1, 1, 1, None, '/GPU:0'),
-      ('two_gpus_first_replica', 0, 2, 2, 0, '/GPU:0'),
-      ('two_gpus_second_replica', 1, 2, 2, 1, '/GPU:0'),
-      ('two_gpus_third_replica', 2, 2, 2, 0, '/GPU:0'))
-  def test_replicas_take_one_gpu_each(self, replica, gpus, seen, claimed,
-                                      device):
+      ('no_gpu', 0, 0, None, '/CPU:0'),
+      ('one_gpu', 0, 1, None, '/GPU:0'),
+      ('one_gpu_second_replica', 1, 1, None, '/GPU:0'),
+      ('two_gpus_first_replica', 0, 2, 0, '/GPU:0'),
+      ('two_gpus_second_replica', 1, 2, 1, '/GPU:0'),
+      ('two_gpus_third_replica', 2, 2, 0, '/GPU:0'))
+  def test_replicas_take_one_gpu_each(self, replica, gpus, claimed, device):
     config = _FakeConfig(gpus)
     self.assertEqual(devices.learner_device(replica, config), device)
     self.assertEqual(config.claimed, claimed)
     self.assertLen([d for d in config.list_logical_devices()
-                    if 'GPU' in d.name], seen if claimed is None else 1)
+                    if 'GPU' in d.name], gpus if claimed is None else 1)
 
   def test_gpu_chosen_by_name_once_tensorflow_has_started(self):
     config = _FakeConfig(3, initialised=True)
