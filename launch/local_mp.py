@@ -76,7 +76,12 @@ def _relay(read_fd: int, title: str, colour: int) -> None:
 # import sets the variable, so nodes inherited it for as long as the
 # launcher imported TensorFlow, which it no longer does
 # (tests/launch/launcher_imports_test.py).
-NODE_ENV = {'TF2_BEHAVIOR': '1'}
+# OPENBLAS_NUM_THREADS=1: NumPy's OpenBLAS otherwise starts a thread per
+# core in every process, and its threads spin on small matrices while other
+# nodes want the cores. Two AlphaZero self-play actors on 2 cores ran
+# 6,800 against 4,900 simulations/s each with it (benchmarks/results.md).
+# TensorFlow does not use OpenBLAS.
+NODE_ENV = {'TF2_BEHAVIOR': '1', 'OPENBLAS_NUM_THREADS': '1'}
 
 
 def launch(program: Any, local_resources: Mapping[str, Any], *,

@@ -79,7 +79,8 @@ def make_learner(replay: Any, counter: Any, *, game_name: str,
       counter, logdir=logdir, start_time=start_time,
       period_seconds=config.log_period_seconds, replay=replay,
       table=REPLAY_TABLE)
-  model = network.make_network(game.num_actions, config.hidden_sizes)
+  model = network.make_network(game.num_actions, config.hidden_sizes,
+                               config.conv_channels, game.board)
   model(tf.zeros((1,) + game.observation_shape))  # Its variables, now.
   dataset = replay_datasets.make_dataset(
       replay.server_address, REPLAY_TABLE, config.batch_size,

@@ -25,7 +25,10 @@ class AlphaZeroConfig:
   # Add every symmetric copy of each position (8 for tic-tac-toe, 2 for
   # Connect Four) to replay.
   augment: bool = True
-  # Network: an MLP torso, a policy head and a tanh value head.
+  # Network: 3x3 convolutions over the board with these channels (none:
+  # an MLP on the flat observation), then an MLP torso, a policy head and
+  # a tanh value head.
+  conv_channels: Tuple[int, ...] = ()
   hidden_sizes: Tuple[int, ...] = (128, 128)
   # Replay (a uniform Reverb table, FIFO at capacity).
   replay_size: int = 20_000
@@ -73,6 +76,9 @@ class AlphaZeroConfig:
         not isinstance(h, int) or h < 1 for h in self.hidden_sizes):
       raise ValueError(f'AlphaZeroConfig.hidden_sizes={self.hidden_sizes!r} '
                        'must be ints >= 1, at least one.')
+    if any(not isinstance(c, int) or c < 1 for c in self.conv_channels):
+      raise ValueError('AlphaZeroConfig.conv_channels='
+                       f'{self.conv_channels!r} must be ints >= 1.')
     if self.prioritized:
       raise ValueError('AlphaZeroConfig.prioritized=True: AlphaZero samples '
                        'its replay uniformly.')

@@ -41,6 +41,11 @@ class Game:
     return self.rows * self.columns
 
   @property
+  def board(self) -> Tuple[int, int]:
+    """(rows, columns)."""
+    return self.rows, self.columns
+
+  @property
   def observation_shape(self) -> Tuple[int]:
     return (2 * self.cells,)
 

@@ -14,7 +14,8 @@ from agents.alphazero import references
 def agent_player(game: games.Game, weights: Sequence[np.ndarray],
                  simulations: int, c_puct: float) -> references.Player:
   """Greedy search with the network of `weights`."""
-  evaluate = mcts.network_evaluate(game, network_lib.NumpyNetwork(weights))
+  evaluate = mcts.network_evaluate(game, network_lib.NumpyNetwork(weights,
+                                                                game.board))
 
   def choose(state: np.ndarray, rng: np.random.Generator) -> int:
     visits = mcts.search(game, state, evaluate, simulations, c_puct, rng)
@@ -71,7 +72,8 @@ def optimal_move_rate(weights: Sequence[np.ndarray]) -> float:
   table = references.solve_tic_tac_toe()
   keys = [key for key, (_, optimal) in table.items() if optimal.any()]
   states = np.stack([np.frombuffer(key, np.int8) for key in keys])
-  logits, _ = network_lib.NumpyNetwork(weights)(game.observations(states))
+  logits, _ = network_lib.NumpyNetwork(weights, game.board)(
+      game.observations(states))
   legal = states == 0
   choice = np.argmax(np.where(legal, logits, -np.inf), axis=1)
   optimal = np.stack([table[key][1] for key in keys])

@@ -71,11 +71,11 @@ class SelfPlayActor:
     self.simulations = 0  # Over the actor's life.
     self._set_weights(network_lib.random_weights(
         game.observation_shape[0], game.num_actions, config.hidden_sizes,
-        seed))
+        seed, config.conv_channels, game.board))
 
   def _set_weights(self, weights) -> None:
     self._evaluate = mcts.network_evaluate(
-        self._game, network_lib.NumpyNetwork(weights))
+        self._game, network_lib.NumpyNetwork(weights, self._game.board))
 
   def update(self) -> None:
     """Pulls the newest weights every `variable_update_games` games."""

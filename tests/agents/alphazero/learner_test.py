@@ -46,6 +46,34 @@ class NetworkTest(absltest.TestCase):
     np.testing.assert_allclose(np_logits, logits.numpy(), atol=1e-5)
     np.testing.assert_allclose(np_value, value.numpy(), atol=1e-5)
 
+  def test_numpy_conv_forward_equals_sonnet_on_a_non_square_board(self):
+    # Connect Four's 6 x 7 board: a rows/columns or plane mix-up shows.
+    game = games.make_game('connect_four')
+    network = network_lib.make_network(7, (16,), (4, 3), game.board)
+    states = np.random.default_rng(3).integers(-1, 2, (5, 42)).astype(
+        np.int8)
+    observations = game.observations(states)
+    logits, value = network(observations)
+    np_logits, np_value = network_lib.NumpyNetwork(
+        network.weights(), game.board)(observations)
+    np.testing.assert_allclose(np_logits, logits.numpy(), atol=1e-5)
+    np.testing.assert_allclose(np_value, value.numpy(), atol=1e-5)
+    # One position alone, as search evaluates it.
+    one_logits, _ = network_lib.NumpyNetwork(network.weights(), game.board)(
+        observations[2:3])
+    np.testing.assert_allclose(one_logits[0], logits.numpy()[2], atol=1e-5)
+    # An actor's first weights have the learner's shapes, in its order.
+    self.assertEqual(
+        [w.shape for w in network_lib.random_weights(
+            84, 7, (16,), 0, (4, 3), game.board)],
+        [w.shape for w in network.weights()])
+
+  def test_conv_weights_need_the_board(self):
+    weights = network_lib.random_weights(84, 7, (16,), 0, (4,), (6, 7))
+    with self.assertRaisesRegex(ValueError, 'board'):
+      network_lib.NumpyNetwork(weights)
+    self.assertEqual(weights[0].shape, (3, 3, 2, 4))
+
   def test_masked_softmax(self):
     probabilities = network_lib.masked_softmax(
         np.array([1.0, 5.0, 2.0]), np.array([True, False, True]))
@@ -74,6 +102,16 @@ class LossTest(absltest.TestCase):
     self.assertAlmostEqual(float(out['l2']), l2, places=3)
     self.assertAlmostEqual(float(out['loss']),
                            policy_loss + value_loss + 0.01 * l2, places=4)
+
+  def test_l2_covers_the_conv_kernels(self):
+    network = network_lib.make_network(9, (8,), (4,), TTT.board)
+    data = batch(np.random.default_rng(4))
+    out = learner_lib.losses(network, data, CONFIG.l2_weight)
+    weights = network.weights()
+    self.assertEqual(weights[0].shape, (3, 3, 2, 4))
+    self.assertAlmostEqual(float(out['l2']),
+                           sum(np.sum(w ** 2) for w in weights[0::2]),
+                           places=3)
 
   def test_the_learner_fits_a_fixed_batch(self):
     data = {k: tf.constant(v) for k, v in
@@ -124,11 +162,23 @@ class SelfPlayTest(absltest.TestCase):
     self.assertEqual(np.sum(rows['policy'] * (1 - rows['legal'])), 0.0)
     self.assertEqual(actor.simulations, CONFIG.simulations * game['moves'])
 
+  def test_an_actor_plays_with_a_conv_network(self):
+    config = config_lib.AlphaZeroConfig(conv_channels=(4,), hidden_sizes=(8,),
+                                        simulations=8)
+    written = []
+    game = games.make_game('connect_four')
+    actor = self_play.SelfPlayActor(game, config, seed=0,
+                                    write=written.append)
+    played = actor.play()
+    self.assertEqual(len(written[0]['outcome']), 2 * played['moves'])
+
   def test_the_config_refuses_bad_values(self):
     with self.assertRaisesRegex(ValueError, 'dirichlet_epsilon=1.5'):
       config_lib.AlphaZeroConfig(dirichlet_epsilon=1.5)
     with self.assertRaisesRegex(ValueError, "opponents: 'minimax'"):
       config_lib.AlphaZeroConfig(opponents=('minimax',))
+    with self.assertRaisesRegex(ValueError, 'conv_channels'):
+      config_lib.AlphaZeroConfig(conv_channels=(8, 0))
 
 
 if __name__ == '__main__':
