@@ -1,7 +1,8 @@
 """The AlphaZero learner: uniform batches of (observation, legal mask,
 search policy, outcome) from replay; loss = cross-entropy of the network's
 legal-move policy to the search policy + (z - v)^2 + l2_weight * sum of the
-squared weight matrices; Adam."""
+squared weight matrices; Adam. The row's 'outcome' is the value target z
+(mixed with the search's value if `search_value_weight` > 0)."""
 
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 

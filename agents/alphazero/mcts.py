@@ -2,6 +2,7 @@
 
   visits = search(game, state, evaluate, simulations, c_puct, rng,
                   noise=(alpha, epsilon) or None)
+  root = search_tree(...)  # The same; its root Node (visits, root_value).
 
 Each simulation walks down by PUCT, a = argmax_a Q(s, a) + c_puct P(s, a)
 sqrt(N(s) + 1) / (1 + N(s, a)) (the + 1 lets the priors choose the first
@@ -45,6 +46,12 @@ class Node:
     score = np.where(self.priors > 0, q + u, -np.inf)
     return int(np.argmax(score))
 
+  def root_value(self) -> float:
+    """The search's value of this position for its player to move: the
+    mean of the values backed up through it (each edge holds values for
+    the player who chose it, the player to move here)."""
+    return float(self.value_sums.sum() / max(self.visits.sum(), 1.0))
+
 
 def add_noise(priors: np.ndarray, alpha: float, epsilon: float,
               rng: np.random.Generator) -> np.ndarray:
@@ -61,13 +68,21 @@ def search(game: games.Game, state: np.ndarray, evaluate: Evaluate,
            noise: Optional[Tuple[float, float]] = None) -> np.ndarray:
   """Root visit counts [num_actions] after `simulations` simulations from
   `state` (not over). `noise` = (alpha, epsilon) for self-play."""
+  return search_tree(game, state, evaluate, simulations, c_puct, rng,
+                     noise).visits
+
+
+def search_tree(game: games.Game, state: np.ndarray, evaluate: Evaluate,
+                simulations: int, c_puct: float, rng: np.random.Generator,
+                noise: Optional[Tuple[float, float]] = None) -> Node:
+  """`search`'s root after its simulations."""
   priors, _ = evaluate(state)
   if noise is not None:
     priors = add_noise(priors, noise[0], noise[1], rng)
   root = Node(priors)
   for _ in range(simulations):
     simulate(game, root, state, evaluate, c_puct)
-  return root.visits
+  return root
 
 
 def simulate(game: games.Game, root: Node, state: np.ndarray,

@@ -7,7 +7,7 @@ learner (agents.alphazero.network).
 """
 
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -21,7 +21,8 @@ VARIABLE_NAMES = ('network',)
 
 
 def game_items(game: games.Game, states, policies, result: float,
-               augment: bool) -> Dict[str, np.ndarray]:
+               augment: bool, search_values: Optional[Sequence[float]] = None,
+               search_value_weight: float = 0.0) -> Dict[str, np.ndarray]:
   """Replay rows of one finished game.
 
   Args:
@@ -30,12 +31,19 @@ def game_items(game: games.Game, states, policies, result: float,
     policies: the search policy (visit distribution) at each.
     result: the final position's terminal value, for its player to move.
     augment: add every symmetric copy.
+    search_values: the search's root value at each position, for its
+      player to move; needed if `search_value_weight` > 0.
+    search_value_weight: w of the value target (1 - w) z + w q (row key
+      'outcome'): z the game's outcome, q the search value.
   """
   rows = {'observation': [], 'legal': [], 'policy': [], 'outcome': []}
   for t, (state, policy) in enumerate(zip(states, policies)):
     # The player to move at t is the one to move at the end if an even
     # number of moves lie between.
     outcome = result if (len(states) - t) % 2 == 0 else -result
+    if search_value_weight:
+      outcome = ((1 - search_value_weight) * outcome +
+                 search_value_weight * search_values[t])
     copies = (game.symmetries(state, policy) if augment
               else [(state, policy)])
     for copy_state, copy_policy in copies:
@@ -91,13 +99,15 @@ class SelfPlayActor:
     self.update()
     started = time.time()
     state = game.initial_state()
-    states, policies = [], []
+    states, policies, search_values = [], [], []
     result = game.terminal_value(state)
     while result is None:
-      visits = mcts.search(game, state, self._evaluate, config.simulations,
-                           config.c_puct, self._rng,
-                           noise=(config.dirichlet_alpha,
-                                  config.dirichlet_epsilon))
+      root = mcts.search_tree(game, state, self._evaluate,
+                              config.simulations, config.c_puct, self._rng,
+                              noise=(config.dirichlet_alpha,
+                                     config.dirichlet_epsilon))
+      visits = root.visits
+      search_values.append(root.root_value())
       self.simulations += config.simulations
       policy = visits / visits.sum()
       if len(states) < config.temperature_moves:
@@ -110,7 +120,8 @@ class SelfPlayActor:
       result = game.terminal_value(state)
     if self._write is not None:
       self._write(game_items(game, states, policies, result,
-                             config.augment))
+                             config.augment, search_values,
+                             config.search_value_weight))
     self._games += 1
     first_player_result = result if len(states) % 2 == 0 else -result
     return {'moves': len(states), 'result': first_player_result,

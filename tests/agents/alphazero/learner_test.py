@@ -150,6 +150,12 @@ class SelfPlayTest(absltest.TestCase):
                                      TTT.terminal_value(state), augment=True)
     self.assertEqual(len(augmented['outcome']), 40)
     self.assertEqual(augmented['observation'].shape, (40, 18))
+    # The value target halfway to the search's values.
+    mixed = self_play.game_items(TTT, states, policies,
+                                 TTT.terminal_value(state), augment=False,
+                                 search_values=[0.5, 0.0, -1.0, 0.2, 1.0],
+                                 search_value_weight=0.5)
+    np.testing.assert_allclose(mixed['outcome'], [0.75, -0.5, 0.0, -0.4, 1.0])
 
   def test_an_actor_plays_and_writes_whole_games(self):
     written = []

@@ -79,6 +79,20 @@ class SearchTest(absltest.TestCase):
     self.assertEqual(child.visits.sum(), 1)
     self.assertEqual(root.visits[0], 2)
     self.assertEqual(root.value_sums[0], -1.0 + 1.0)
+    self.assertEqual(root.root_value(), 0.0)
+
+  def test_the_root_value_is_for_its_player_to_move(self):
+    # X (to move) wins at once with 2: most simulations end in that win.
+    root = mcts.search_tree(TTT, play(TTT, [0, 3, 1, 4]), uniform(TTT), 100,
+                            1.5, np.random.default_rng(0))
+    self.assertEqual(root.visits.sum(), 100)
+    self.assertGreater(root.root_value(), 0.5)
+    self.assertAlmostEqual(root.root_value(),
+                           root.value_sums.sum() / root.visits.sum())
+    # O to move, and X threatens two lines (0-1-2, 0-3-6): O loses.
+    lost = mcts.search_tree(TTT, play(TTT, [0, 4, 1, 8, 3]), uniform(TTT),
+                            200, 1.5, np.random.default_rng(0))
+    self.assertLess(lost.root_value(), -0.5)
 
   def test_noise_only_when_asked(self):
     state = TTT.initial_state()
