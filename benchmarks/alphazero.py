@@ -1,7 +1,7 @@
 """AlphaZero benchmark (issue 17).
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
-      forward] [--seconds=S] [--seed=N] [--evaluation=curve|target]
+      forward|self_play_threads] [--seconds=S] [--seed=N] [--evaluation=curve|target]
       [--hparam=NAME=VALUE ...] [--record]
 
 tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
@@ -20,10 +20,16 @@ connect_four: the same program on Connect Four for --seconds (default 30
   games every 3 minutes: the run trains on nearly the whole machine.
 forward: one position through the network, NumPy on pulled weights vs the
   Sonnet module (eager and tf.function): what an actor's search pays per
-  simulation.
+  simulation; and the NumPy conv torso on Connect Four's board.
+self_play_threads: two Connect Four self-play actors at once (processes),
+  MLP and conv networks, with OpenBLAS's default threads and with one (what
+  local launches give nodes: launch/local_mp.SHARED_MACHINE_ENV).
 """
 
 import argparse
+import os
+import subprocess
+import sys
 import time
 from typing import Sequence
 
@@ -128,6 +134,15 @@ def connect_four(seconds: float, seed: int = 1, evaluation: str = 'curve',
       f'- {_throughput(run)}'])
 
 
+def _microseconds(call) -> float:
+  """Mean time of `call()` over ~2 s."""
+  start, n = time.perf_counter(), 0
+  while time.perf_counter() - start < 2.0:
+    call()
+    n += 1
+  return 1e6 * (time.perf_counter() - start) / n
+
+
 def forward() -> str:
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from agents.alphazero import network as network_lib  # pylint: disable=g-import-not-at-top
@@ -138,22 +153,67 @@ def forward() -> str:
   numpy_network = network_lib.NumpyNetwork(model.weights())
   compiled = tf.function(model)
   compiled(observation)
-  out = []
-  for name, call in (('NumPy', lambda: numpy_network(observation)),
-                     ('Sonnet eager', lambda: model(observation)),
-                     ('Sonnet tf.function', lambda: compiled(observation))):
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < 2.0:
-      call()
-      n += 1
-    out.append(f'{name} {1e6 * (time.perf_counter() - start) / n:.1f} us')
-  return 'One position through the network (batch 1): ' + ', '.join(out)
+  out = [f'{name} {_microseconds(call):.1f} us' for name, call in (
+      ('NumPy', lambda: numpy_network(observation)),
+      ('Sonnet eager', lambda: model(observation)),
+      ('Sonnet tf.function', lambda: compiled(observation)))]
+  # The conv torso of the Connect Four runs, in NumPy as actors run it.
+  board = games.make_game('connect_four').board
+  conv = network_lib.NumpyNetwork(network_lib.random_weights(
+      84, 7, (64,), 0, (32, 32), board), board)
+  board_observation = np.zeros((1, 84), np.float32)
+  return ('One position through the network (batch 1): ' + ', '.join(out) +
+          '; NumPy, Connect Four, conv (32, 32) then MLP (64,): '
+          f'{_microseconds(lambda: conv(board_observation)):.1f} us')
+
+
+# One self-play actor on Connect Four (random weights) for a few games:
+# argv = conv_channels ('' for none), hidden_sizes; prints simulations/s.
+_SELF_PLAY = """
+import sys, time
+from agents.alphazero import config, games, self_play
+sizes = lambda text: tuple(int(x) for x in text.split(',') if x)
+actor = self_play.SelfPlayActor(
+    games.make_game('connect_four'),
+    config.AlphaZeroConfig(conv_channels=sizes(sys.argv[1]),
+                           hidden_sizes=sizes(sys.argv[2]),
+                           dirichlet_alpha=0.5, temperature_moves=8),
+    seed=1)
+start = time.perf_counter()
+for _ in range(10):
+  actor.play()
+print(actor.simulations / (time.perf_counter() - start))
+"""
+
+
+def self_play_threads() -> str:
+  """Simulations/s of 2 self-play actors at once (2 processes, as a run's
+  2 actors), with OpenBLAS's default threads and with one thread."""
+  rows = []
+  for name, conv, hidden in (('MLP (128, 128)', '', '128,128'),
+                             ('conv (32, 32) + MLP (64,)', '32,32', '64')):
+    for threads in ('default', '1'):
+      env = {k: v for k, v in os.environ.items()
+             if k != 'OPENBLAS_NUM_THREADS'}
+      if threads != 'default':
+        env['OPENBLAS_NUM_THREADS'] = threads
+      actors = [subprocess.Popen(
+          [sys.executable, '-c', _SELF_PLAY, conv, hidden], env=env,
+          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+          stdout=subprocess.PIPE, text=True) for _ in range(2)]
+      rates = [float(a.communicate(timeout=600)[0].split()[-1])
+               for a in actors]
+      rows.append(f'{name}, OpenBLAS threads {threads}: ' + ' and '.join(
+          f'{rate:,.0f}' for rate in rates))
+  return ('Connect Four self-play, 2 actors at once, 10 games each, '
+          'simulations/s per actor: ' + '; '.join(rows))
 
 
 def main():
   parser = argparse.ArgumentParser()
   parser.add_argument('--part', action='append',
-                      choices=('tic_tac_toe', 'connect_four', 'forward'))
+                      choices=('tic_tac_toe', 'connect_four', 'forward',
+                               'self_play_threads'))
   parser.add_argument('--seconds', type=float, default=None)
   parser.add_argument('--seed', type=int, default=1,
                       help='connect_four: the run seed.')
@@ -170,6 +230,8 @@ def main():
   for part in parts:
     if part == 'forward':
       texts.append(forward())
+    elif part == 'self_play_threads':
+      texts.append(self_play_threads())
     elif part == 'tic_tac_toe':
       texts.append(tic_tac_toe(args.seconds or 300))
     else:

@@ -76,12 +76,15 @@ def _relay(read_fd: int, title: str, colour: int) -> None:
 # import sets the variable, so nodes inherited it for as long as the
 # launcher imported TensorFlow, which it no longer does
 # (tests/launch/launcher_imports_test.py).
-# OPENBLAS_NUM_THREADS=1: NumPy's OpenBLAS otherwise starts a thread per
-# core in every process, and its threads spin on small matrices while other
-# nodes want the cores. Two AlphaZero self-play actors on 2 cores ran
-# 6,800 against 4,900 simulations/s each with it (benchmarks/results.md).
-# TensorFlow does not use OpenBLAS.
-NODE_ENV = {'TF2_BEHAVIOR': '1', 'OPENBLAS_NUM_THREADS': '1'}
+NODE_ENV = {'TF2_BEHAVIOR': '1'}
+
+# What nodes sharing this machine need too (local launches only; a Vertex
+# AI node has its machine to itself). NumPy's OpenBLAS starts a thread per
+# core in every process, and its threads spin on small matrices while
+# other nodes want the cores: two AlphaZero self-play actors on 2 cores
+# ran 6,800 against 4,900 simulations/s each on one thread
+# (benchmarks/results.md). TensorFlow does not use OpenBLAS.
+SHARED_MACHINE_ENV = {'OPENBLAS_NUM_THREADS': '1'}
 
 
 def launch(program: Any, local_resources: Mapping[str, Any], *,
@@ -148,7 +151,8 @@ def launch(program: Any, local_resources: Mapping[str, Any], *,
   relays: List[threading.Thread] = []
   for i, (command, restart) in enumerate(commands):
     read_fd, write_fd = os.pipe()
-    env = {**NODE_ENV, **os.environ, **command.env_overrides,
+    env = {**NODE_ENV, **SHARED_MACHINE_ENV, **os.environ,
+           **command.env_overrides,
            lifecycle.NODE_TITLE_ENV: command.title}  # For its messages.
     command_as_list = command.command_as_list
     if restart:

@@ -2,7 +2,7 @@
 TensorFlow, imports TensorFlow itself and runs a tf.function with a while
 loop (as the IMPALA learner's V-trace scan does): without local_mp.NODE_ENV
 that call fails with "Op type not registered '..._while_cond_...'". The
-node's NumPy BLAS runs one thread (NODE_ENV too)."""
+node's NumPy BLAS runs one thread (local_mp.SHARED_MACHINE_ENV)."""
 
 import os
 import subprocess

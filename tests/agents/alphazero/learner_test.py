@@ -178,6 +178,17 @@ class SelfPlayTest(absltest.TestCase):
     played = actor.play()
     self.assertEqual(len(written[0]['outcome']), 2 * played['moves'])
 
+  def test_an_actor_writes_the_search_values_as_targets(self):
+    config = config_lib.AlphaZeroConfig(hidden_sizes=(8,), simulations=8,
+                                        search_value_weight=1.0)
+    written = []
+    self_play.SelfPlayActor(TTT, config, seed=0,
+                            write=written.append).play()
+    outcome = written[0]['outcome']
+    # Means of backed-up values, not the game's -1, 0 or 1 everywhere.
+    self.assertFalse(np.all(np.isin(outcome, [-1.0, 0.0, 1.0])))
+    self.assertTrue(np.all(np.abs(outcome) <= 1.0))
+
   def test_the_config_refuses_bad_values(self):
     with self.assertRaisesRegex(ValueError, 'dirichlet_epsilon=1.5'):
       config_lib.AlphaZeroConfig(dirichlet_epsilon=1.5)
