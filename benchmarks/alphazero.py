@@ -1,8 +1,9 @@
 """AlphaZero benchmark (issue 17).
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
-      forward|self_play_threads] [--seconds=S] [--seed=N] [--evaluation=curve|target]
-      [--hparam=NAME=VALUE ...] [--record]
+      forward|self_play_threads|match] [--seconds=S] [--seed=N]
+      [--evaluation=curve|target] [--hparam=NAME=VALUE ...]
+      [--logdir=DIR --games=N --opponent=NAME] [--record]
 
 tic_tac_toe: launches `--program=alphazero --env=tic_tac_toe` with 2
   actors for 5 minutes (no target stop), then plays the weights its
@@ -21,17 +22,23 @@ connect_four: the same program on Connect Four for --seconds (default 30
 forward: one position through the network, NumPy on pulled weights vs the
   Sonnet module (eager and tf.function): what an actor's search pays per
   simulation; and the NumPy conv torso on Connect Four's board.
+match: the weights a run's evaluator last played with (--logdir) against
+  one opponent (--opponent, default mcts_400) for --games (default 100, both
+  seats) with the run's eval_simulations and c_puct: the win rate with a
+  95% interval, where an evaluator round of 10 games is +-0.2-0.3. The
+  connect_four part ends with this match of its final weights.
 self_play_threads: two Connect Four self-play actors at once (processes),
   MLP and conv networks, with OpenBLAS's default threads and with one (what
   local launches give nodes: launch/local_mp.SHARED_MACHINE_ENV).
 """
 
 import argparse
+import math
 import os
 import subprocess
 import sys
 import time
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import numpy as np
 
@@ -40,6 +47,7 @@ from agents.alphazero import games
 from agents.alphazero import matches
 from agents.alphazero import references
 from benchmarks import launches
+from launch import play
 from programs.nodes import match_evaluator
 
 
@@ -131,7 +139,39 @@ def connect_four(seconds: float, seed: int = 1, evaluation: str = 'curve',
       (f', {", ".join(hparams)}' if hparams else '') + ':',
       f'- win rate vs pure MCTS {names} simulations ('
       f'{EVAL_GAMES} games each, both seats), per evaluation: {curve}',
-      f'- {_throughput(run)}'])
+      f'- {_throughput(run)}',
+      '- ' + match(run.logdir, MATCH_GAMES, 'mcts_400')])
+
+
+# Games of the `match` part by default, and of the connect_four part's
+# closing match.
+MATCH_GAMES = 100
+
+
+def wilson_interval(wins: int, games: int, z: float = 1.96
+                    ) -> Tuple[float, float]:
+  """The Wilson score interval of a win rate (95% for z = 1.96)."""
+  p = wins / games
+  centre = (p + z * z / (2 * games)) / (1 + z * z / games)
+  half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / (
+      1 + z * z / games)
+  return centre - half, centre + half
+
+
+def match(logdir: str, num_games: int, opponent: str, seed: int = 7) -> str:
+  """The run's last evaluated weights against `opponent`, `num_games`
+  games, both seats, searching as its evaluator did."""
+  game, config, weights = play.load_run(logdir)
+  agent = matches.agent_player(game, weights, config.eval_simulations,
+                               config.c_puct)
+  result = matches.match(game, agent, references.make_player(game, opponent),
+                         num_games, np.random.default_rng(seed))
+  low, high = wilson_interval(round(result['win'] * num_games), num_games)
+  return (f'{game.name}, the last evaluated weights of {logdir} '
+          f'(searching {config.eval_simulations} simulations) vs {opponent}, '
+          f'{num_games} games, both seats, seed {seed}: win/draw/loss '
+          f"{result['win']:.2f}/{result['draw']:.2f}/{result['loss']:.2f}, "
+          f'win rate 95% interval {low:.2f}-{high:.2f}')
 
 
 def _microseconds(call) -> float:
@@ -213,7 +253,7 @@ def main():
   parser = argparse.ArgumentParser()
   parser.add_argument('--part', action='append',
                       choices=('tic_tac_toe', 'connect_four', 'forward',
-                               'self_play_threads'))
+                               'self_play_threads', 'match'))
   parser.add_argument('--seconds', type=float, default=None)
   parser.add_argument('--seed', type=int, default=1,
                       help='connect_four: the run seed.')
@@ -223,15 +263,27 @@ def main():
   parser.add_argument('--hparam', action='append', default=[],
                       help='connect_four: NAME=VALUE, a config field for '
                       'the run (as the launcher\'s flag).')
+  parser.add_argument('--logdir', default=None,
+                      help='match: an alphazero run\'s logdir.')
+  parser.add_argument('--games', type=int, default=MATCH_GAMES,
+                      help='match: games, both seats.')
+  parser.add_argument('--opponent', default='mcts_400',
+                      help='match: random, perfect or mcts_<N>.')
   parser.add_argument('--record', action='store_true')
   args = parser.parse_args()
   parts = args.part or ['forward', 'tic_tac_toe']
+  if 'match' in parts and not args.logdir:
+    parser.error('--part=match needs --logdir')
+  if args.games < 1:
+    parser.error('--games must be >= 1')
   texts = []
   for part in parts:
     if part == 'forward':
       texts.append(forward())
     elif part == 'self_play_threads':
       texts.append(self_play_threads())
+    elif part == 'match':
+      texts.append(match(args.logdir, args.games, args.opponent))
     elif part == 'tic_tac_toe':
       texts.append(tic_tac_toe(args.seconds or 300))
     else:

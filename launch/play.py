@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Optional, Sequence, TextIO
+from typing import Any, List, Optional, Sequence, TextIO, Tuple
 
 import numpy as np
 
@@ -30,38 +30,46 @@ def _board(game, state, human_is_x: bool, human_to_move: bool) -> str:
   return text + '\n' + ' '.join(str(c + 1) for c in range(game.columns))
 
 
-def play(logdir: str, simulations: Optional[int], agent_first: bool,
-         read: TextIO = sys.stdin, write: TextIO = sys.stdout,
-         seed: int = 0) -> int:
-  """One game against the agent of `logdir`; 0 when it ends or the human
-  quits, 2 for a logdir without what it needs."""
+def load_run(logdir: str) -> Tuple[Any, Any, List[np.ndarray]]:
+  """(game, AlphaZeroConfig, weights) of an alphazero run's `logdir`: its
+  config.json and the weights its evaluator last played with. ValueError
+  (the reason) for a logdir without them."""
   # pylint: disable=g-import-not-at-top
   from agents.alphazero import config as config_lib
   from agents.alphazero import games
-  from agents.alphazero import matches
   from programs.nodes import match_evaluator
   config_path = os.path.join(logdir, 'config.json')
   weights_path = os.path.join(logdir, match_evaluator.WEIGHTS_FILE)
   for path in (config_path, weights_path):
     if not os.path.exists(path):
-      print(f'play: error: {path} is missing: is {logdir} the logdir of an '
-            'alphazero run that reached its first evaluation?',
-            file=sys.stderr)
-      return 2
+      raise ValueError(f'{path} is missing: is {logdir} the logdir of an '
+                       'alphazero run that reached its first evaluation?')
   with open(config_path) as f:
     resolved = json.load(f)
   if resolved.get('program') != 'alphazero':
-    print(f'play: error: {logdir} holds a {resolved.get("program")} run, '
-          'not alphazero.', file=sys.stderr)
-    return 2
+    raise ValueError(f'{logdir} holds a {resolved.get("program")} run, '
+                     'not alphazero.')
   fields = {f for f in config_lib.AlphaZeroConfig.__dataclass_fields__}
   config = config_lib.AlphaZeroConfig(**{
       k: tuple(v) if isinstance(v, list) else v
       for k, v in resolved['hparams'].items() if k in fields})
-  game = games.make_game(resolved['environment'])
+  return (games.make_game(resolved['environment']), config,
+          match_evaluator.load_weights(weights_path))
+
+
+def play(logdir: str, simulations: Optional[int], agent_first: bool,
+         read: TextIO = sys.stdin, write: TextIO = sys.stdout,
+         seed: int = 0) -> int:
+  """One game against the agent of `logdir`; 0 when it ends or the human
+  quits, 2 for a logdir without what it needs."""
+  from agents.alphazero import matches  # pylint: disable=g-import-not-at-top
+  try:
+    game, config, weights = load_run(logdir)
+  except ValueError as e:
+    print(f'play: error: {e}', file=sys.stderr)
+    return 2
   agent = matches.agent_player(
-      game, match_evaluator.load_weights(weights_path),
-      simulations or config.eval_simulations, config.c_puct)
+      game, weights, simulations or config.eval_simulations, config.c_puct)
   rng = np.random.default_rng(seed)
   human_is_x = not agent_first
   state, human_to_move = game.initial_state(), not agent_first
