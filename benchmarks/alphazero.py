@@ -48,7 +48,6 @@ from agents.alphazero import matches
 from agents.alphazero import references
 from benchmarks import launches
 from launch import play
-from programs.nodes import match_evaluator
 
 
 def _throughput(run: launches.Run) -> str:
@@ -71,10 +70,7 @@ def tic_tac_toe(seconds: float) -> str:
       f"{float(r['walltime_s']):.0f} s: {float(r['perfect_loss']):.2f}/"
       f"{float(r['random_win']):.2f}/{float(r['optimal_move_rate']):.3f}"
       for r in rows)
-  weights = match_evaluator.load_weights(
-      f'{run.logdir}/{match_evaluator.WEIGHTS_FILE}')
-  config = config_lib.AlphaZeroConfig()
-  game = games.make_game('tic_tac_toe')
+  game, config, weights = play.load_run(run.logdir)
   agent = matches.agent_player(game, weights, config.eval_simulations,
                                config.c_puct)
   rng = np.random.default_rng(7)
