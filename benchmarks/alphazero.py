@@ -24,7 +24,7 @@ forward: one position through the network, NumPy on pulled weights vs the
   simulation; and the NumPy conv torso on Connect Four's board.
 match: the weights a run's evaluator last played with (--logdir) against
   one opponent (--opponent, default mcts_400) for --games (default 100, both
-  seats) with the run's eval_simulations and c_puct: the win rate with a
+  seats) with the run's eval_simulations, c_puct and unvisited_q: the win rate with a
   95% interval, where an evaluator round of 10 games is +-0.2-0.3. The
   connect_four part ends with this match of its final weights.
 self_play_threads: two Connect Four self-play actors at once (processes),
@@ -71,8 +71,7 @@ def tic_tac_toe(seconds: float) -> str:
       f"{float(r['random_win']):.2f}/{float(r['optimal_move_rate']):.3f}"
       for r in rows)
   game, config, weights = play.load_run(run.logdir)
-  agent = matches.agent_player(game, weights, config.eval_simulations,
-                               config.c_puct)
+  agent = matches.agent_player(game, weights, config)
   rng = np.random.default_rng(7)
   perfect = matches.match(game, agent, references.make_player(
       game, 'perfect'), 100, rng)
@@ -158,8 +157,7 @@ def match(logdir: str, num_games: int, opponent: str, seed: int = 7) -> str:
   """The run's last evaluated weights against `opponent`, `num_games`
   games, both seats, searching as its evaluator did."""
   game, config, weights = play.load_run(logdir)
-  agent = matches.agent_player(game, weights, config.eval_simulations,
-                               config.c_puct)
+  agent = matches.agent_player(game, weights, config)
   result = matches.match(game, agent, references.make_player(game, opponent),
                          num_games, np.random.default_rng(seed))
   low, high = wilson_interval(round(result['win'] * num_games), num_games)

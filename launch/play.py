@@ -2,8 +2,8 @@
 
   python -m launch.play --logdir=LOGDIR [--simulations=N] [--agent_first]
 
-Reads the run's config.json (game, network sizes, c_puct) and the weights
-its evaluator last played with (<logdir>/evaluated_weights.npz, written
+Reads the run's config.json (game, network sizes, search settings) and the
+weights its evaluator last played with (<logdir>/evaluated_weights.npz, written
 every evaluation round); the agent searches `--simulations` per move (the
 run's eval_simulations by default) with no noise and plays its most
 visited move. Moves are numbered from 1: tic-tac-toe cells row by row,
@@ -68,8 +68,7 @@ def play(logdir: str, simulations: Optional[int], agent_first: bool,
   except ValueError as e:
     print(f'play: error: {e}', file=sys.stderr)
     return 2
-  agent = matches.agent_player(
-      game, weights, simulations or config.eval_simulations, config.c_puct)
+  agent = matches.agent_player(game, weights, config, simulations)
   rng = np.random.default_rng(seed)
   human_is_x = not agent_first
   state, human_to_move = game.initial_state(), not agent_first

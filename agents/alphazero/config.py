@@ -4,6 +4,7 @@ settings; frozen and checked at construction."""
 import dataclasses
 from typing import Tuple
 
+from agents.alphazero import mcts
 from agents.common import config_checks
 
 
@@ -15,6 +16,19 @@ class AlphaZeroConfig:
   # Search.
   simulations: int = 40  # Per move in self-play.
   c_puct: float = 1.5
+  # Q of a move not yet visited, in PUCT (self-play and evaluation): 'zero'
+  # (the paper's pseudocode) or 'parent' (the position's mean value so far:
+  # first-play urgency; agents/alphazero/mcts.py).
+  unvisited_q: str = 'zero'
+  # Playout cap randomization (KataGo, Wu 2019): with fast_simulations
+  # > 0, a self-play move is a full search (`simulations`, root noise,
+  # written to replay) with probability full_search_fraction, otherwise a
+  # fast one (`fast_simulations`, no noise, not written). At the same
+  # simulations per move on average, the games are more numerous (so are
+  # their outcomes, the value targets) and the written policies come
+  # from deeper searches. 0: every move is a full search.
+  fast_simulations: int = 0
+  full_search_fraction: float = 0.25
   # Dirichlet noise at the root of self-play games only: P = (1 - epsilon)
   # P + epsilon Dir(alpha) over the legal moves.
   dirichlet_alpha: float = 1.0
@@ -75,7 +89,15 @@ class AlphaZeroConfig:
         'c_puct', 'dirichlet_alpha', 'samples_per_insert', 'learning_rate',
         'variable_refresh_seconds', 'eval_period_seconds',
         'log_period_seconds', 'checkpoint_period_seconds'))
-    config_checks.non_negative(self, ('temperature_moves', 'l2_weight'))
+    config_checks.non_negative(self, ('temperature_moves', 'l2_weight',
+                                      'fast_simulations'))
+    if not 0 < self.full_search_fraction <= 1:
+      raise ValueError('AlphaZeroConfig.full_search_fraction='
+                       f'{self.full_search_fraction!r} must be in (0, 1].')
+    if self.fast_simulations >= self.simulations:
+      raise ValueError('AlphaZeroConfig.fast_simulations='
+                       f'{self.fast_simulations} must be below simulations='
+                       f'{self.simulations} (0 turns fast searches off).')
     config_checks.unit_interval(self, ('dirichlet_epsilon',
                                        'search_value_weight'))
     if not self.hidden_sizes or any(
@@ -85,6 +107,9 @@ class AlphaZeroConfig:
     if any(not isinstance(c, int) or c < 1 for c in self.conv_channels):
       raise ValueError('AlphaZeroConfig.conv_channels='
                        f'{self.conv_channels!r} must be ints >= 1.')
+    if self.unvisited_q not in mcts.UNVISITED:
+      raise ValueError(f'AlphaZeroConfig.unvisited_q={self.unvisited_q!r}; '
+                       f'allowed: {", ".join(mcts.UNVISITED)}.')
     if self.prioritized:
       raise ValueError('AlphaZeroConfig.prioritized=True: AlphaZero samples '
                        'its replay uniformly.')

@@ -5,6 +5,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
+from agents.alphazero import config as config_lib
 from agents.alphazero import games
 from agents.alphazero import mcts
 from agents.alphazero import network as network_lib
@@ -12,13 +13,18 @@ from agents.alphazero import references
 
 
 def agent_player(game: games.Game, weights: Sequence[np.ndarray],
-                 simulations: int, c_puct: float) -> references.Player:
-  """Greedy search with the network of `weights`."""
+                 config: config_lib.AlphaZeroConfig,
+                 simulations: Optional[int] = None) -> references.Player:
+  """Greedy search with the network of `weights`: `simulations` (default
+  `config.eval_simulations`) a move, with the config's c_puct and
+  unvisited_q."""
+  simulations = simulations or config.eval_simulations
   evaluate = mcts.network_evaluate(game, network_lib.NumpyNetwork(weights,
                                                                 game.board))
 
   def choose(state: np.ndarray, rng: np.random.Generator) -> int:
-    visits = mcts.search(game, state, evaluate, simulations, c_puct, rng)
+    visits = mcts.search(game, state, evaluate, simulations, config.c_puct,
+                         rng, unvisited=config.unvisited_q)
     return int(np.argmax(visits))
   return choose
 
@@ -91,8 +97,7 @@ def evaluate(game_name: str, config: Any, weights: Sequence[np.ndarray],
   `should_stop()` turned true first (a round against slow opponents takes
   minutes)."""
   game = games.make_game(game_name)
-  agent = agent_player(game, weights, config.eval_simulations,
-                       config.c_puct)
+  agent = agent_player(game, weights, config)
   figures = {}
   for i, name in enumerate(config.opponents):
     result = match(game, agent, references.make_player(game, name),

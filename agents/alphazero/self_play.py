@@ -22,8 +22,10 @@ VARIABLE_NAMES = ('network',)
 
 def game_items(game: games.Game, states, policies, result: float,
                augment: bool, search_values: Optional[Sequence[float]] = None,
-               search_value_weight: float = 0.0) -> Dict[str, np.ndarray]:
-  """Replay rows of one finished game.
+               search_value_weight: float = 0.0,
+               recorded: Optional[Sequence[bool]] = None
+               ) -> Dict[str, np.ndarray]:
+  """Replay rows of one finished game (none if no position is recorded).
 
   Args:
     game: the game.
@@ -35,9 +37,13 @@ def game_items(game: games.Game, states, policies, result: float,
       player to move; needed if `search_value_weight` > 0.
     search_value_weight: w of the value target (1 - w) z + w q (row key
       'outcome'): z the game's outcome, q the search value.
+    recorded: which positions become rows (None: all); the others were
+      fast searches (playout cap randomization).
   """
   rows = {'observation': [], 'legal': [], 'policy': [], 'outcome': []}
   for t, (state, policy) in enumerate(zip(states, policies)):
+    if recorded is not None and not recorded[t]:
+      continue
     # The player to move at t is the one to move at the end if an even
     # number of moves lie between.
     outcome = result if (len(states) - t) % 2 == 0 else -result
@@ -51,11 +57,15 @@ def game_items(game: games.Game, states, policies, result: float,
       rows['legal'].append(game.legal_actions(copy_state).astype(np.float32))
       rows['policy'].append(copy_policy.astype(np.float32))
       rows['outcome'].append(np.float32(outcome))
+  if not rows['policy']:
+    return {}
   return {k: np.stack(v) for k, v in rows.items()}
 
 
 class SelfPlayActor:
-  """Plays games with `config.simulations` per move and writes them."""
+  """Plays games with `config.simulations` per move (or, with
+  `config.fast_simulations`, most moves fast and unwritten) and writes
+  them."""
 
   def __init__(self, game: games.Game, config: config_lib.AlphaZeroConfig,
                seed: int, variable_source: Optional[Any] = None,
@@ -99,16 +109,24 @@ class SelfPlayActor:
     self.update()
     started = time.time()
     state = game.initial_state()
-    states, policies, search_values = [], [], []
+    states, policies, search_values, recorded = [], [], [], []
     result = game.terminal_value(state)
     while result is None:
-      root = mcts.search_tree(game, state, self._evaluate,
-                              config.simulations, config.c_puct, self._rng,
+      # Playout cap randomization: a full search (noise, written) or,
+      # with fast_simulations set, most often a fast one (neither).
+      full = (not config.fast_simulations or
+              self._rng.random() < config.full_search_fraction)
+      simulations = config.simulations if full else config.fast_simulations
+      root = mcts.search_tree(game, state, self._evaluate, simulations,
+                              config.c_puct, self._rng,
                               noise=(config.dirichlet_alpha,
-                                     config.dirichlet_epsilon))
+                                     config.dirichlet_epsilon) if full
+                              else None,
+                              unvisited=config.unvisited_q)
       visits = root.visits
       search_values.append(root.root_value())
-      self.simulations += config.simulations
+      recorded.append(full)
+      self.simulations += simulations
       policy = visits / visits.sum()
       if len(states) < config.temperature_moves:
         action = int(self._rng.choice(game.num_actions, p=policy))
@@ -118,10 +136,10 @@ class SelfPlayActor:
       policies.append(policy)
       state = game.next_state(state, action)
       result = game.terminal_value(state)
-    if self._write is not None:
+    if self._write is not None and any(recorded):
       self._write(game_items(game, states, policies, result,
                              config.augment, search_values,
-                             config.search_value_weight))
+                             config.search_value_weight, recorded))
     self._games += 1
     first_player_result = result if len(states) % 2 == 0 else -result
     return {'moves': len(states), 'result': first_player_result,

@@ -51,7 +51,7 @@ class PlayTest(absltest.TestCase):
     game = games.make_game('tic_tac_toe')
     agent = matches.agent_player(
         game, network.random_weights(18, 9, CONFIG.hidden_sizes, seed=0),
-        200, CONFIG.c_puct)
+        CONFIG, 200)
     # X (to move) has 0 and 1, O has 3 and 4: 2 wins at once.
     state = game.initial_state()
     for action in (0, 3, 1, 4):

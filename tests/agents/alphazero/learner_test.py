@@ -2,6 +2,8 @@
 learner lowers it on a fixed batch; self-play rows carry the right
 outcomes."""
 
+import dataclasses
+
 from absl.testing import absltest
 import numpy as np
 import reverb
@@ -156,6 +158,17 @@ class SelfPlayTest(absltest.TestCase):
                                  search_values=[0.5, 0.0, -1.0, 0.2, 1.0],
                                  search_value_weight=0.5)
     np.testing.assert_allclose(mixed['outcome'], [0.75, -0.5, 0.0, -0.4, 1.0])
+    # Fast-search positions (playout cap randomization) make no rows; the
+    # others keep their player's outcome.
+    some = self_play.game_items(TTT, states, policies,
+                                TTT.terminal_value(state), augment=False,
+                                recorded=[False, True, True, False, False])
+    self.assertEqual(some['outcome'].tolist(), [-1, 1])
+    np.testing.assert_array_equal(some['observation'],
+                                  rows['observation'][1:3])
+    self.assertEqual(self_play.game_items(
+        TTT, states, policies, TTT.terminal_value(state), augment=False,
+        recorded=[False] * 5), {})
 
   def test_an_actor_plays_and_writes_whole_games(self):
     written = []
@@ -167,6 +180,28 @@ class SelfPlayTest(absltest.TestCase):
     # Search only spends visits on legal moves.
     self.assertEqual(np.sum(rows['policy'] * (1 - rows['legal'])), 0.0)
     self.assertEqual(actor.simulations, CONFIG.simulations * game['moves'])
+
+  def test_fast_searches_are_played_but_not_written(self):
+    config = config_lib.AlphaZeroConfig(hidden_sizes=(8,), simulations=20,
+                                        fast_simulations=5,
+                                        full_search_fraction=0.5)
+    written = []
+    actor = self_play.SelfPlayActor(TTT, config, seed=0,
+                                    write=written.append)
+    moves = [actor.play()['moves'] for _ in range(6)]
+    # 8 rows (symmetries) per full search; the rest fast: the count of
+    # full searches, from the rows, must account for every simulation.
+    full = sum(len(rows['outcome']) for rows in written) // 8
+    self.assertEqual(actor.simulations, 20 * full + 5 * (sum(moves) - full))
+    self.assertGreater(full, 0)
+    self.assertLess(full, sum(moves))
+    # A game without a full search writes nothing.
+    never = dataclasses.replace(config, full_search_fraction=1e-9)
+    written.clear()
+    actor = self_play.SelfPlayActor(TTT, never, seed=0, write=written.append)
+    played = actor.play()
+    self.assertEqual(written, [])
+    self.assertEqual(actor.simulations, 5 * played['moves'])
 
   def test_an_actor_plays_with_a_conv_network(self):
     config = config_lib.AlphaZeroConfig(conv_channels=(4,), hidden_sizes=(8,),
@@ -196,6 +231,14 @@ class SelfPlayTest(absltest.TestCase):
       config_lib.AlphaZeroConfig(opponents=('minimax',))
     with self.assertRaisesRegex(ValueError, 'conv_channels'):
       config_lib.AlphaZeroConfig(conv_channels=(8, 0))
+    with self.assertRaisesRegex(ValueError, "unvisited_q='max'; allowed: "
+                                'zero, parent'):
+      config_lib.AlphaZeroConfig(unvisited_q='max')
+    with self.assertRaisesRegex(ValueError, 'fast_simulations=40 must be '
+                                'below simulations=40'):
+      config_lib.AlphaZeroConfig(fast_simulations=40)
+    with self.assertRaisesRegex(ValueError, 'full_search_fraction=0'):
+      config_lib.AlphaZeroConfig(fast_simulations=8, full_search_fraction=0)
 
 
 if __name__ == '__main__':

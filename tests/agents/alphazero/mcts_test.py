@@ -33,6 +33,27 @@ class SelectTest(absltest.TestCase):
     node.value_sums[2] = -4
     self.assertEqual(node.select(c_puct=1.0), 0)
 
+  def test_unvisited_moves_score_zero_or_their_positions_mean_value(self):
+    # The searcher is winning: its network says +0.5 and ten simulations
+    # through move 0 backed up +0.5 each. Move 1 (prior 0.1) is unvisited.
+    node = mcts.Node(np.array([0.9, 0.1, 0.0]), value=0.5)
+    node.visits[:] = [10, 0, 0]
+    node.value_sums[:] = [5, 0, 0]
+    # Q + P sqrt(11) / (1 + N): move 0 0.5 + 0.271 = 0.771. Move 1:
+    # 'zero' 0 + 0.332 (move 0 wins), 'parent' (0.5 + 5) / 11 + 0.332 =
+    # 0.832 (move 1 wins).
+    self.assertEqual(node.select(c_puct=1.0, unvisited='zero'), 0)
+    self.assertEqual(node.select(c_puct=1.0, unvisited='parent'), 1)
+    # Losing the same way (-0.5): 'zero' rates the unvisited move a draw,
+    # 0.332 against -0.229; 'parent' -0.5 + 0.332 = -0.168: both try it.
+    node.value, node.value_sums[0] = -0.5, -5
+    self.assertEqual(node.select(c_puct=1.0, unvisited='zero'), 1)
+    self.assertEqual(node.select(c_puct=1.0, unvisited='parent'), 1)
+    # Before any visit 'parent' scores every move at the network's value:
+    # the priors choose, as with 'zero'.
+    fresh = mcts.Node(np.array([0.2, 0.5, 0.3]), value=-0.9)
+    self.assertEqual(fresh.select(c_puct=1.0, unvisited='parent'), 1)
+
 
 class SearchTest(absltest.TestCase):
 
@@ -93,6 +114,18 @@ class SearchTest(absltest.TestCase):
     lost = mcts.search_tree(TTT, play(TTT, [0, 4, 1, 8, 3]), uniform(TTT),
                             200, 1.5, np.random.default_rng(0))
     self.assertLess(lost.root_value(), -0.5)
+
+  def test_the_root_keeps_the_networks_value_and_unknown_modes_fail(self):
+    def valued(state):
+      legal = TTT.legal_actions(state)
+      return legal / legal.sum(), 0.25
+    root = mcts.search_tree(TTT, TTT.initial_state(), valued, 10, 1.5,
+                            np.random.default_rng(0), unvisited='parent')
+    self.assertEqual(root.value, 0.25)
+    self.assertEqual(root.children[int(np.argmax(root.visits))].value, 0.25)
+    with self.assertRaisesRegex(ValueError, "unvisited='one'"):
+      mcts.search(TTT, TTT.initial_state(), valued, 10, 1.5,
+                  np.random.default_rng(0), unvisited='one')
 
   def test_noise_only_when_asked(self):
     state = TTT.initial_state()
