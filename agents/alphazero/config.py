@@ -56,6 +56,10 @@ class AlphaZeroConfig:
   samples_per_insert: float = 4.0
   batch_size: int = 64
   learning_rate: float = 1e-3
+  # Linear from learning_rate to final_learning_rate over this many
+  # updates, then constant; 0: learning_rate throughout.
+  learning_rate_decay_steps: int = 0
+  final_learning_rate: float = 1e-4
   l2_weight: float = 1e-4
   # Self-play actors fetch the newest weights every this many games.
   variable_update_games: int = 1
@@ -90,7 +94,9 @@ class AlphaZeroConfig:
         'variable_refresh_seconds', 'eval_period_seconds',
         'log_period_seconds', 'checkpoint_period_seconds'))
     config_checks.non_negative(self, ('temperature_moves', 'l2_weight',
-                                      'fast_simulations'))
+                                      'fast_simulations',
+                                      'learning_rate_decay_steps',
+                                      'final_learning_rate'))
     if not 0 < self.full_search_fraction <= 1:
       raise ValueError('AlphaZeroConfig.full_search_fraction='
                        f'{self.full_search_fraction!r} must be in (0, 1].')

@@ -1,7 +1,8 @@
 """The AlphaZero learner: uniform batches of (observation, legal mask,
 search policy, outcome) from replay; loss = cross-entropy of the network's
 legal-move policy to the search policy + (z - v)^2 + l2_weight * sum of the
-squared weight matrices; Adam. The row's 'outcome' is the value target z
+squared weight matrices; Adam, at a constant rate or decaying linearly
+(`learning_rate_decay_steps`). The row's 'outcome' is the value target z
 (mixed with the search's value if `search_value_weight` > 0)."""
 
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -41,6 +42,19 @@ def losses(network: Any, data: Dict[str, tf.Tensor], l2_weight: float
           'policy_loss': policy_loss, 'value_loss': value_loss, 'l2': l2}
 
 
+def learning_rate(config: config_lib.AlphaZeroConfig, step: Any) -> Any:
+  """The rate of update `step` (0-based; a number or a tensor): linear
+  from config.learning_rate to config.final_learning_rate over
+  config.learning_rate_decay_steps updates, then constant."""
+  if not config.learning_rate_decay_steps:
+    return config.learning_rate
+  fraction = step / config.learning_rate_decay_steps
+  fraction = (tf.minimum(fraction, 1.0) if tf.is_tensor(fraction)
+              else min(fraction, 1.0))
+  return config.learning_rate + fraction * (config.final_learning_rate -
+                                            config.learning_rate)
+
+
 class AlphaZeroLearner(replay_learner.ReplayLearner):
   """Steps on batches sampled from the self-play table."""
 
@@ -50,7 +64,14 @@ class AlphaZeroLearner(replay_learner.ReplayLearner):
     super().__init__(iterator, config.batch_size, None, counter, logger)
     self._network = network
     self._config = config
-    self._optimizer = snt.optimizers.Adam(config.learning_rate)
+    # A variable only when it changes: constant-rate checkpoints keep
+    # their old contents.
+    self._learning_rate = (tf.Variable(config.learning_rate, dtype=tf.float32,
+                                       trainable=False, name='learning_rate')
+                           if config.learning_rate_decay_steps else None)
+    self._optimizer = snt.optimizers.Adam(
+        self._learning_rate if self._learning_rate is not None
+        else config.learning_rate)
 
   @tf.function
   def _update(self, data: Dict[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
@@ -58,6 +79,10 @@ class AlphaZeroLearner(replay_learner.ReplayLearner):
     with tf.GradientTape() as tape:
       metrics = losses(self._network, data, self._config.l2_weight)
     gradients = tape.gradient(metrics['loss'], variables)
+    if self._learning_rate is not None:
+      self._learning_rate.assign(learning_rate(
+          self._config, tf.cast(self._num_steps, tf.float32)))
+      metrics['learning_rate'] = tf.identity(self._learning_rate)
     self._optimizer.apply(gradients, variables)
     self._count_step()
     return metrics

@@ -116,14 +116,7 @@ class LossTest(absltest.TestCase):
                            places=3)
 
   def test_the_learner_fits_a_fixed_batch(self):
-    data = {k: tf.constant(v) for k, v in
-            batch(np.random.default_rng(2)).items()}
-    info = reverb.SampleInfo(key=tf.zeros(8, tf.uint64),
-                             probability=tf.ones(8, tf.float64),
-                             table_size=tf.ones(8, tf.int64),
-                             priority=tf.ones(8, tf.float64),
-                             times_sampled=tf.ones(8, tf.int32))
-    sample = reverb.ReplaySample(info=info, data=data)
+    sample = fixed_sample()
     learner = learner_lib.AlphaZeroLearner(
         built_network(), iter([sample] * 200), CONFIG)
     first = learner.update(learner.next_batch())[0]['loss']
@@ -132,8 +125,47 @@ class LossTest(absltest.TestCase):
     last = learner.update(learner.next_batch())[0]['loss']
     self.assertLess(last, 0.8 * first)
     self.assertEqual(learner.num_steps, 152)
+
+  def test_the_learning_rate_decays_linearly_then_stays(self):
+    config = config_lib.AlphaZeroConfig(learning_rate=1e-3,
+                                        final_learning_rate=1e-4,
+                                        learning_rate_decay_steps=10)
+    self.assertAlmostEqual(learner_lib.learning_rate(config, 0), 1e-3)
+    self.assertAlmostEqual(learner_lib.learning_rate(config, 5), 5.5e-4)
+    self.assertAlmostEqual(learner_lib.learning_rate(config, 50), 1e-4)
+    self.assertEqual(learner_lib.learning_rate(CONFIG, 50),
+                     CONFIG.learning_rate)
+    # Down to 0 after one update: the optimizer must stop moving weights.
+    config = dataclasses.replace(CONFIG, final_learning_rate=0.0,
+                                 learning_rate_decay_steps=1)
+    learner = learner_lib.AlphaZeroLearner(
+        built_network(), iter([fixed_sample()] * 5), config)
+    before = learner.get_variables(['network'])[0]
+    metrics = learner.update(learner.next_batch())[0]
+    self.assertAlmostEqual(metrics['learning_rate'], CONFIG.learning_rate)
+    after_one = learner.get_variables(['network'])[0]
+    for _ in range(3):
+      metrics = learner.update(learner.next_batch())[0]
+    self.assertEqual(metrics['learning_rate'], 0.0)
+    after_four = learner.get_variables(['network'])[0]
+    self.assertFalse(all(np.array_equal(a, b)
+                         for a, b in zip(before, after_one)))
+    for a, b in zip(after_one, after_four):
+      np.testing.assert_array_equal(a, b)
     (weights,) = learner.get_variables(['network'])
     self.assertLen(weights, 2 * (len(CONFIG.hidden_sizes) + 2))
+
+
+def fixed_sample() -> reverb.ReplaySample:
+  """A replay sample of `batch`'s 8 rows (seed 2)."""
+  data = {k: tf.constant(v) for k, v in
+          batch(np.random.default_rng(2)).items()}
+  info = reverb.SampleInfo(key=tf.zeros(8, tf.uint64),
+                           probability=tf.ones(8, tf.float64),
+                           table_size=tf.ones(8, tf.int64),
+                           priority=tf.ones(8, tf.float64),
+                           times_sampled=tf.ones(8, tf.int32))
+  return reverb.ReplaySample(info=info, data=data)
 
 
 class SelfPlayTest(absltest.TestCase):
