@@ -24,8 +24,8 @@ forward: one position through the network, NumPy on pulled weights vs the
   simulation; and the NumPy conv torso on Connect Four's board.
 match: the weights a run's evaluator last played with (--logdir) against
   one opponent (--opponent, default mcts_400) for --games (default 100, both
-  seats) with the run's eval_simulations, c_puct and unvisited_q: the win rate with a
-  95% interval, where an evaluator round of 10 games is +-0.2-0.3. The
+  seats), searching as the run's evaluator did: the win rate with a 95%
+  interval, where an evaluator round of 10 games is +-0.2-0.3. The
   connect_four part ends with this match of its final weights.
 self_play_threads: two Connect Four self-play actors at once (processes),
   MLP and conv networks, with OpenBLAS's default threads and with one (what

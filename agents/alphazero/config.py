@@ -23,10 +23,11 @@ class AlphaZeroConfig:
   # Playout cap randomization (KataGo, Wu 2019): with fast_simulations
   # > 0, a self-play move is a full search (`simulations`, root noise,
   # written to replay) with probability full_search_fraction, otherwise a
-  # fast one (`fast_simulations`, no noise, not written). At the same
-  # simulations per move on average, the games are more numerous (so are
-  # their outcomes, the value targets) and the written policies come
-  # from deeper searches. 0: every move is a full search.
+  # fast one (`fast_simulations`, no noise, not written). Against full
+  # searches on every move, the same simulations play more games (more
+  # outcomes, the value targets); against cheaper searches on every move,
+  # the written policies come from deeper ones. 0: every move is a full
+  # search.
   fast_simulations: int = 0
   full_search_fraction: float = 0.25
   # Dirichlet noise at the root of self-play games only: P = (1 - epsilon)

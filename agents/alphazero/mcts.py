@@ -10,13 +10,13 @@ visit), to a position not yet in the tree. Q of a move not yet visited
 (`unvisited`): 'zero', a draw, as the paper's pseudocode; or 'parent', the
 mean value of its position so far (its network value and the values
 backed up through it), the "first-play urgency" of Leela Zero and KataGo
-(without their reduction). With 'zero', a position the searcher is winning
-scores its visited moves above every unvisited one, so a move the priors
-rate low (a win in one among them) may never be tried; there `evaluate(state) -> (priors over the legal
-moves, value for the player to move)` expands it, or the game's result ends
-it. The value is backed up with its sign flipped at every level: each
-edge holds values for the player who chose it. The root's priors get
-Dirichlet noise in self-play only. Returns the root's visit counts.
+(without their reduction). Against 'zero', 'parent' widens the search of
+a player whose moves score above 0 and narrows it where they score below.
+At the new position `evaluate(state) -> (priors over the legal moves,
+value for the player to move)` expands it, or the game's result ends it.
+The value is backed up with its sign flipped at every level: each edge
+holds values for the player who chose it. The root's priors get Dirichlet
+noise in self-play only. Returns the root's visit counts.
 """
 
 from typing import Callable, Dict, Optional, Tuple
