@@ -1,7 +1,7 @@
 """AlphaZero benchmark (issue 17).
 
   .venv/bin/python -m benchmarks.alphazero [--part=tic_tac_toe|connect_four|
-      forward|self_play_threads|match] [--seconds=S] [--seed=N]
+      forward|self_play_threads|parallel_games|match] [--seconds=S] [--seed=N]
       [--evaluation=curve|target] [--hparam=NAME=VALUE ...]
       [--logdir=DIR --games=N --opponent=NAME] [--record]
 
@@ -30,6 +30,10 @@ match: the weights a run's evaluator last played with (--logdir) against
 self_play_threads: two Connect Four self-play actors at once (processes),
   MLP and conv networks, with OpenBLAS's default threads and with one (what
   local launches give nodes: launch/local_mp.SHARED_MACHINE_ENV).
+parallel_games: self-play simulations/s with 1, 4, 8 and 16 games in flight
+  per actor (`parallel_games`: their searches' new positions through the
+  network in one batch), 2 actors at once, on Connect Four (MLP and conv)
+  and tic-tac-toe (the default MLP).
 """
 
 import argparse
@@ -201,45 +205,69 @@ def forward() -> str:
           f'{_microseconds(lambda: conv(board_observation)):.1f} us')
 
 
-# One self-play actor on Connect Four (random weights) for a few games:
-# argv = conv_channels ('' for none), hidden_sizes; prints simulations/s.
+# One self-play actor (random weights) for a few games: argv = game,
+# conv_channels ('' for none), hidden_sizes, parallel_games; prints
+# simulations/s.
 _SELF_PLAY = """
 import sys, time
 from agents.alphazero import config, games, self_play
 sizes = lambda text: tuple(int(x) for x in text.split(',') if x)
 actor = self_play.SelfPlayActor(
-    games.make_game('connect_four'),
-    config.AlphaZeroConfig(conv_channels=sizes(sys.argv[1]),
-                           hidden_sizes=sizes(sys.argv[2]),
+    games.make_game(sys.argv[1]),
+    config.AlphaZeroConfig(conv_channels=sizes(sys.argv[2]),
+                           hidden_sizes=sizes(sys.argv[3]),
+                           parallel_games=int(sys.argv[4]),
                            dirichlet_alpha=0.5, temperature_moves=8),
     seed=1)
 start = time.perf_counter()
-for _ in range(10):
+for _ in range(10 * int(sys.argv[4])):
   actor.play()
 print(actor.simulations / (time.perf_counter() - start))
 """
 
+_NETWORKS = (('MLP (128, 128)', '', '128,128'),
+             ('conv (32, 32) + MLP (64,)', '32,32', '64'))
+
+
+def _two_actors(game: str, conv: str, hidden: str, parallel_games: int,
+                openblas_threads: str = '1') -> str:
+  """Simulations/s of 2 self-play actors at once (2 processes, as a run's
+  2 actors), each over 10 x parallel_games games."""
+  env = {k: v for k, v in os.environ.items() if k != 'OPENBLAS_NUM_THREADS'}
+  if openblas_threads != 'default':
+    env['OPENBLAS_NUM_THREADS'] = openblas_threads
+  actors = [subprocess.Popen(
+      [sys.executable, '-c', _SELF_PLAY, game, conv, hidden,
+       str(parallel_games)], env=env,
+      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+      stdout=subprocess.PIPE, text=True) for _ in range(2)]
+  rates = [float(a.communicate(timeout=1200)[0].split()[-1])
+           for a in actors]
+  return ' and '.join(f'{rate:,.0f}' for rate in rates)
+
 
 def self_play_threads() -> str:
-  """Simulations/s of 2 self-play actors at once (2 processes, as a run's
-  2 actors), with OpenBLAS's default threads and with one thread."""
-  rows = []
-  for name, conv, hidden in (('MLP (128, 128)', '', '128,128'),
-                             ('conv (32, 32) + MLP (64,)', '32,32', '64')):
-    for threads in ('default', '1'):
-      env = {k: v for k, v in os.environ.items()
-             if k != 'OPENBLAS_NUM_THREADS'}
-      if threads != 'default':
-        env['OPENBLAS_NUM_THREADS'] = threads
-      actors = [subprocess.Popen(
-          [sys.executable, '-c', _SELF_PLAY, conv, hidden], env=env,
-          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-          stdout=subprocess.PIPE, text=True) for _ in range(2)]
-      rates = [float(a.communicate(timeout=600)[0].split()[-1])
-               for a in actors]
-      rows.append(f'{name}, OpenBLAS threads {threads}: ' + ' and '.join(
-          f'{rate:,.0f}' for rate in rates))
+  """Connect Four self-play, 2 actors at once, with OpenBLAS's default
+  threads and with one thread."""
+  rows = [f'{name}, OpenBLAS threads {threads}: ' +
+          _two_actors('connect_four', conv, hidden, 1, threads)
+          for name, conv, hidden in _NETWORKS
+          for threads in ('default', '1')]
   return ('Connect Four self-play, 2 actors at once, 10 games each, '
+          'simulations/s per actor: ' + '; '.join(rows))
+
+
+def parallel_games() -> str:
+  """Self-play with 1-16 games in flight per actor (their leaves through
+  the network in one batch), 2 actors at once, OpenBLAS on one thread."""
+  rows = []
+  for game, networks in (('connect_four', _NETWORKS),
+                         ('tic_tac_toe', _NETWORKS[:1])):
+    for name, conv, hidden in networks:
+      rows.append(f'{game}, {name}: ' + ', '.join(
+          f'{k} games {_two_actors(game, conv, hidden, k)}'
+          for k in (1, 4, 8, 16)))
+  return ('Self-play, 2 actors at once, 10 x parallel_games games each, '
           'simulations/s per actor: ' + '; '.join(rows))
 
 
@@ -247,7 +275,8 @@ def main():
   parser = argparse.ArgumentParser()
   parser.add_argument('--part', action='append',
                       choices=('tic_tac_toe', 'connect_four', 'forward',
-                               'self_play_threads', 'match'))
+                               'self_play_threads', 'parallel_games',
+                               'match'))
   parser.add_argument('--seconds', type=float, default=None)
   parser.add_argument('--seed', type=int, default=1,
                       help='connect_four: the run seed.')
@@ -276,6 +305,8 @@ def main():
       texts.append(forward())
     elif part == 'self_play_threads':
       texts.append(self_play_threads())
+    elif part == 'parallel_games':
+      texts.append(parallel_games())
     elif part == 'match':
       texts.append(match(args.logdir, args.games, args.opponent))
     elif part == 'tic_tac_toe':

@@ -30,6 +30,11 @@ class AlphaZeroConfig:
   # search.
   fast_simulations: int = 0
   full_search_fraction: float = 0.25
+  # Games a self-play actor plays at once, in lockstep: each round of
+  # search takes one simulation in every game's tree, and the new positions
+  # go through the network in one batch (fewer, larger NumPy calls; the
+  # trees are those of one game at a time).
+  parallel_games: int = 1
   # Dirichlet noise at the root of self-play games only: P = (1 - epsilon)
   # P + epsilon Dir(alpha) over the legal moves.
   dirichlet_alpha: float = 1.0
@@ -87,8 +92,8 @@ class AlphaZeroConfig:
 
   def __post_init__(self):
     config_checks.positive_ints(self, (
-        'simulations', 'replay_size', 'min_replay_size', 'batch_size',
-        'variable_update_games', 'eval_games', 'eval_simulations',
+        'simulations', 'parallel_games', 'replay_size', 'min_replay_size',
+        'batch_size', 'variable_update_games', 'eval_games', 'eval_simulations',
         'insert_batch'))
     config_checks.positive(self, (
         'c_puct', 'dirichlet_alpha', 'samples_per_insert', 'learning_rate',

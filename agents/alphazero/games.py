@@ -7,8 +7,10 @@ their stones, -1 the opponent's, 0 empty (flat, row-major). A move puts a
 move has lost) or the board is full (a draw). Every function is pure.
 
   game.initial_state()            empty board
-  game.legal_actions(state)       bool [num_actions]
+  game.legal_actions(state)       bool [num_actions] ([B, num_actions] for
+                                  states [B, cells])
   game.next_state(state, action)  the opponent's view after the move
+  game.step(state, action)        next_state and its terminal_value (search)
   game.terminal_value(state)      -1.0 (to move has lost), 0.0 (draw), or
                                   None (on)
   game.observation(state)         float32 [2 * cells]: own stones, then the
@@ -59,13 +61,36 @@ class Game:
     """The cell a legal `action` puts the stone on."""
     raise NotImplementedError
 
-  def next_state(self, state: np.ndarray, action: int) -> np.ndarray:
+  def _place(self, state: np.ndarray, action: int) -> Tuple[np.ndarray, int]:
+    """A copy of `state` with the mover's stone of `action`, and its cell."""
     if not self.legal_actions(state)[action]:
       raise ValueError(f'{self.name}: action {action} is not legal in\n'
                        f'{self.render(state)}')
     board = state.copy()
-    board[self.cell_of(state, action)] = 1
-    return -board
+    cell = self.cell_of(state, action)
+    board[cell] = 1
+    return board, cell
+
+  def next_state(self, state: np.ndarray, action: int) -> np.ndarray:
+    return -self._place(state, action)[0]
+
+  def step(self, state: np.ndarray, action: int
+           ) -> Tuple[np.ndarray, Optional[float]]:
+    """(next_state, its terminal_value) of a position not yet over, for
+    less: only the lines through the new stone can have been completed."""
+    board, cell = self._place(state, action)
+    value = None
+    if (board[self._lines_through[cell]] == 1).all(axis=1).any():
+      value = -1.0  # The opponent, to move next, has lost.
+    elif board.all():
+      value = 0.0
+    return -board, value
+
+  @functools.cached_property
+  def _lines_through(self) -> List[np.ndarray]:
+    """[cell] -> the rows of `lines` through that cell."""
+    return [self.lines[np.any(self.lines == cell, axis=1)]
+            for cell in range(self.cells)]
 
   def terminal_value(self, state: np.ndarray) -> Optional[float]:
     if np.any(np.all(state[self.lines] == -1, axis=1)):
@@ -154,7 +179,7 @@ class ConnectFour(Game):
   action_symmetries = np.array([np.arange(7), np.arange(7)[::-1]])
 
   def legal_actions(self, state: np.ndarray) -> np.ndarray:
-    return state[:self.columns] == 0
+    return state[..., :self.columns] == 0
 
   def cell_of(self, state: np.ndarray, action: int) -> int:
     column = state[action::self.columns]

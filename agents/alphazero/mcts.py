@@ -3,6 +3,8 @@
   visits = search(game, state, evaluate, simulations, c_puct, rng,
                   noise=(alpha, epsilon) or None, unvisited='zero')
   root = search_tree(...)  # The same; its root Node (visits, root_value).
+  roots = search_trees(game, states, evaluate_batch, simulations, ...)
+                         # Several trees at once, their leaves batched.
 
 Each simulation walks down by PUCT, a = argmax_a Q(s, a) + c_puct P(s, a)
 sqrt(N(s) + 1) / (1 + N(s, a)) (the + 1 lets the priors choose the first
@@ -19,7 +21,8 @@ holds values for the player who chose it. The root's priors get Dirichlet
 noise in self-play only. Returns the root's visit counts.
 """
 
-from typing import Callable, Dict, Optional, Tuple
+import math
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -28,6 +31,9 @@ from agents.alphazero import games
 # evaluate(state) -> (priors [num_actions], zero where illegal; value of
 # the position for its player to move, in [-1, 1]).
 Evaluate = Callable[[np.ndarray], Tuple[np.ndarray, float]]
+# evaluate_batch(states) -> (priors [B, num_actions], values [B]): the same
+# for several positions in one network call.
+EvaluateBatch = Callable[[Sequence[np.ndarray]], Tuple[np.ndarray, np.ndarray]]
 
 # Q of a move not yet visited: `Node.select`'s `unvisited`.
 UNVISITED = ('zero', 'parent')
@@ -37,7 +43,7 @@ class Node:
   """A position in the tree: its moves' priors, visits and value sums."""
 
   __slots__ = ('priors', 'value', 'visits', 'value_sums', 'children',
-               'terminal')
+               'terminal', '_illegal')
 
   def __init__(self, priors: np.ndarray, terminal: Optional[float] = None,
                value: float = 0.0):
@@ -47,19 +53,24 @@ class Node:
     self.value_sums = np.zeros(len(priors), np.float64)
     self.children: Dict[int, 'Node'] = {}
     self.terminal = terminal  # The result, for the player to move.
+    # Added to the PUCT scores: -inf on illegal moves (prior 0).
+    self._illegal = np.where(priors > 0, 0.0, -np.inf)
 
   def select(self, c_puct: float, unvisited: str = 'zero') -> int:
     """The legal move with the highest PUCT score; `unvisited`: the Q of
     moves not yet visited, 'zero' or 'parent' (the module's docstring)."""
-    total = self.visits.sum()
-    first_play = 0.0 if unvisited == 'zero' else (
-        (self.value + self.value_sums.sum()) / (1.0 + total))
-    q = np.divide(self.value_sums, self.visits,
-                  out=np.full_like(self.value_sums, first_play),
-                  where=self.visits > 0)
-    u = c_puct * self.priors * np.sqrt(total + 1) / (1 + self.visits)
-    score = np.where(self.priors > 0, q + u, -np.inf)
-    return int(np.argmax(score))
+    # The hot loop of search: few NumPy calls on these 7-9 entries (each
+    # costs about a microsecond whatever the size). An unvisited move's
+    # value sum is 0, so dividing by max(visits, 1) gives it Q = 0.
+    visits = self.visits
+    total = visits.sum()
+    q = self.value_sums / np.maximum(visits, 1.0)
+    if unvisited != 'zero':
+      first_play = (self.value + self.value_sums.sum()) / (1.0 + total)
+      q = np.where(visits > 0, q, first_play)
+    score = q + (c_puct * math.sqrt(total + 1)) * self.priors / (1 + visits)
+    score += self._illegal
+    return int(score.argmax())
 
   def root_value(self) -> float:
     """The search's value of this position for its player to move: the
@@ -94,60 +105,131 @@ def search_tree(game: games.Game, state: np.ndarray, evaluate: Evaluate,
                 noise: Optional[Tuple[float, float]] = None,
                 unvisited: str = 'zero') -> Node:
   """`search`'s root after its simulations."""
-  if unvisited not in UNVISITED:
-    raise ValueError(f'unvisited={unvisited!r}; allowed: '
-                     f'{", ".join(UNVISITED)}.')
+  _check_unvisited(unvisited)
   priors, value = evaluate(state)
-  if noise is not None:
-    priors = add_noise(priors, noise[0], noise[1], rng)
-  root = Node(priors, value=value)
+  root = _root(priors, value, noise, rng)
   for _ in range(simulations):
     simulate(game, root, state, evaluate, c_puct, unvisited)
   return root
+
+
+def search_trees(game: games.Game, states: Sequence[np.ndarray],
+                 evaluate_batch: EvaluateBatch, simulations: Sequence[int],
+                 c_puct: float, rng: np.random.Generator,
+                 noise: Sequence[Optional[Tuple[float, float]]],
+                 unvisited: str = 'zero') -> List[Node]:
+  """`search_tree` of several positions at once (self-play's games in
+  flight), with `simulations[i]` and `noise[i]` for `states[i]`: each
+  round takes one simulation in every tree, and the round's new positions
+  go through `evaluate_batch` together. Each tree is the one
+  `search_tree` builds (a simulation depends on its own tree alone)."""
+  _check_unvisited(unvisited)
+  priors, values = evaluate_batch(states)
+  roots = [_root(p, v, n, rng) for p, v, n in zip(priors, values, noise)]
+  for simulation in range(max(simulations)):
+    pending = []  # (path, new position) of each tree.
+    for root, state, budget in zip(roots, states, simulations):
+      if simulation < budget:
+        path, leaf = _descend(game, root, state, c_puct, unvisited)
+        if leaf is not None:
+          pending.append((path, leaf))
+    if pending:
+      priors, values = evaluate_batch([leaf for _, leaf in pending])
+      for (path, _), p, v in zip(pending, priors, values):
+        _expand(path, p, float(v))
+  return roots
 
 
 def simulate(game: games.Game, root: Node, state: np.ndarray,
              evaluate: Evaluate, c_puct: float,
              unvisited: str = 'zero') -> None:
   """One simulation from `root` (at `state`): select, expand, back up."""
+  path, leaf = _descend(game, root, state, c_puct, unvisited)
+  if leaf is not None:
+    _expand(path, *evaluate(leaf))
+
+
+def _check_unvisited(unvisited: str) -> None:
+  if unvisited not in UNVISITED:
+    raise ValueError(f'unvisited={unvisited!r}; allowed: '
+                     f'{", ".join(UNVISITED)}.')
+
+
+def _root(priors: np.ndarray, value: float,
+          noise: Optional[Tuple[float, float]],
+          rng: np.random.Generator) -> Node:
+  if noise is not None:
+    priors = add_noise(priors, noise[0], noise[1], rng)
+  return Node(priors, value=float(value))
+
+
+def _descend(game: games.Game, root: Node, state: np.ndarray, c_puct: float,
+             unvisited: str) -> Tuple[List[Tuple[Node, int]],
+                                      Optional[np.ndarray]]:
+  """Selects from `root` down to a position not in the tree: (the path of
+  (node, move), that position) for `_expand`, or (path, None) where the
+  path ended in a finished game, already backed up."""
   node, path = root, []
   while True:
     action = node.select(c_puct, unvisited)
     path.append((node, action))
-    state = game.next_state(state, action)
     child = node.children.get(action)
     if child is None:
-      terminal = game.terminal_value(state)
-      if terminal is not None:
-        child = Node(np.zeros(game.num_actions), terminal)
-        value = terminal
-      else:
-        priors, value = evaluate(state)
-        child = Node(priors, value=value)
-      node.children[action] = child
-      break
+      state, terminal = game.step(state, action)
+      if terminal is None:
+        return path, state
+      node.children[action] = Node(np.zeros(game.num_actions), terminal)
+      _backup(path, terminal)
+      return path, None
     if child.terminal is not None:
-      value = child.terminal
-      break
+      _backup(path, child.terminal)
+      return path, None
+    state = game.next_state(state, action)
     node = child
-  # `value` is for the player to move at the leaf; the edge into it was
-  # chosen by the other player.
+
+
+def _expand(path: List[Tuple[Node, int]], priors: np.ndarray,
+            value: float) -> None:
+  """Adds the position at the end of `path` with the network's priors and
+  value (for its player to move), and backs the value up."""
+  node, action = path[-1]
+  node.children[action] = Node(priors, value=value)
+  _backup(path, value)
+
+
+def _backup(path: List[Tuple[Node, int]], value: float) -> None:
+  # `value` is for the player to move at the end of the path; the edge
+  # into it was chosen by the other player.
   for parent, action in reversed(path):
     value = -value
     parent.visits[action] += 1
     parent.value_sums[action] += value
 
 
-def network_evaluate(game: games.Game, network: Callable[..., Tuple[
-    np.ndarray, np.ndarray]]) -> Evaluate:
-  """`evaluate` from a network on observations ([1, D] -> logits, value)."""
+def network_evaluate_batch(game: games.Game, network: Callable[..., Tuple[
+    np.ndarray, np.ndarray]]) -> EvaluateBatch:
+  """`evaluate_batch` from a network on observations ([B, D] -> logits,
+  values)."""
   from agents.alphazero import network as network_lib  # pylint: disable=g-import-not-at-top
 
-  def evaluate(state: np.ndarray) -> Tuple[np.ndarray, float]:
-    logits, value = network(game.observation(state)[None])
-    legal = game.legal_actions(state)
-    priors = network_lib.masked_softmax(logits[0], legal)
+  def evaluate_batch(states: Sequence[np.ndarray]
+                     ) -> Tuple[np.ndarray, np.ndarray]:
+    states = np.stack(states)
+    logits, values = network(game.observations(states))
+    legal = game.legal_actions(states)
+    priors = network_lib.masked_softmax(logits, legal)
     # Legal moves keep a prior > 0 (the tree's mark of legality) even
     # where the softmax underflows.
-    return np.where(legal, np.maximum(priors, 1e-8), 0.0), float(value[0])
+    return np.where(legal, np.maximum(priors, 1e-8), 0.0), values
+  return evaluate_batch
+
+
+def network_evaluate(game: games.Game, network: Callable[..., Tuple[
+    np.ndarray, np.ndarray]]) -> Evaluate:
+  """`evaluate` from a network on observations ([B, D] -> logits, values)."""
+  evaluate_batch = network_evaluate_batch(game, network)
+
+  def evaluate(state: np.ndarray) -> Tuple[np.ndarray, float]:
+    priors, values = evaluate_batch([state])
+    return priors[0], float(values[0])
   return evaluate

@@ -7,7 +7,7 @@ learner (agents.alphazero.network).
 """
 
 import time
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -62,10 +62,22 @@ def game_items(game: games.Game, states, policies, result: float,
   return {k: np.stack(v) for k, v in rows.items()}
 
 
+class _Game:
+  """A self-play game in flight: its position and what `game_items`
+  needs."""
+
+  def __init__(self, state: np.ndarray, started: float):
+    self.state = state
+    self.started = started
+    self.states, self.policies, self.search_values, self.recorded = (
+        [], [], [], [])
+
+
 class SelfPlayActor:
   """Plays games with `config.simulations` per move (or, with
   `config.fast_simulations`, most moves fast and unwritten) and writes
-  them."""
+  them; `config.parallel_games` at once, in lockstep, their searches'
+  new positions through the network in one batch."""
 
   def __init__(self, game: games.Game, config: config_lib.AlphaZeroConfig,
                seed: int, variable_source: Optional[Any] = None,
@@ -86,13 +98,15 @@ class SelfPlayActor:
     self._source = variable_source
     self._write = write
     self._games = 0
+    self._in_flight: List[_Game] = []
+    self._finished: List[Dict[str, float]] = []
     self.simulations = 0  # Over the actor's life.
     self._set_weights(network_lib.random_weights(
         game.observation_shape[0], game.num_actions, config.hidden_sizes,
         seed, config.conv_channels, game.board))
 
   def _set_weights(self, weights) -> None:
-    self._evaluate = mcts.network_evaluate(
+    self._evaluate = mcts.network_evaluate_batch(
         self._game, network_lib.NumpyNetwork(weights, self._game.board))
 
   def update(self) -> None:
@@ -103,44 +117,59 @@ class SelfPlayActor:
       self._set_weights(weights)
 
   def play(self) -> Dict[str, float]:
-    """One game of self-play, written; returns its moves, result (for the
-    first player), start (time.time(), weights in hand) and seconds."""
-    config, game = self._config, self._game
-    self.update()
-    started = time.time()
-    state = game.initial_state()
-    states, policies, search_values, recorded = [], [], [], []
-    result = game.terminal_value(state)
-    while result is None:
-      # Playout cap randomization: a full search (noise, written) or,
-      # with fast_simulations set, most often a fast one (neither).
-      full = (not config.fast_simulations or
-              self._rng.random() < config.full_search_fraction)
-      simulations = config.simulations if full else config.fast_simulations
-      root = mcts.search_tree(game, state, self._evaluate, simulations,
-                              config.c_puct, self._rng,
-                              noise=(config.dirichlet_alpha,
-                                     config.dirichlet_epsilon) if full
-                              else None,
-                              unvisited=config.unvisited_q)
+    """Plays on until a game ends (it is written); returns its moves,
+    result (for the first player), start (time.time(), weights in hand)
+    and seconds. With parallel games, games in flight go on in the next
+    call."""
+    if not self._finished:
+      self.update()
+    while not self._finished:
+      now = time.time()
+      while len(self._in_flight) < self._config.parallel_games:
+        self._in_flight.append(_Game(self._game.initial_state(), now))
+      self._move()
+    self._games += 1
+    return self._finished.pop(0)
+
+  def _move(self) -> None:
+    """One move in every game in flight; finished ones are written and
+    queued for `play`."""
+    config, game, rng = self._config, self._game, self._rng
+    # Playout cap randomization: a full search (noise, written) or, with
+    # fast_simulations set, most often a fast one (neither).
+    full = [not config.fast_simulations or
+            rng.random() < config.full_search_fraction
+            for _ in self._in_flight]
+    roots = mcts.search_trees(
+        game, [g.state for g in self._in_flight], self._evaluate,
+        [config.simulations if f else config.fast_simulations for f in full],
+        config.c_puct, rng,
+        [(config.dirichlet_alpha, config.dirichlet_epsilon) if f else None
+         for f in full], config.unvisited_q)
+    playing = []
+    for g, root, f in zip(self._in_flight, roots, full):
       visits = root.visits
-      search_values.append(root.root_value())
-      recorded.append(full)
-      self.simulations += simulations
+      self.simulations += int(visits.sum())
       policy = visits / visits.sum()
-      if len(states) < config.temperature_moves:
-        action = int(self._rng.choice(game.num_actions, p=policy))
+      if len(g.states) < config.temperature_moves:
+        action = int(rng.choice(game.num_actions, p=policy))
       else:
         action = int(np.argmax(visits))
-      states.append(state)
-      policies.append(policy)
-      state = game.next_state(state, action)
-      result = game.terminal_value(state)
-    if self._write is not None and any(recorded):
-      self._write(game_items(game, states, policies, result,
-                             config.augment, search_values,
-                             config.search_value_weight, recorded))
-    self._games += 1
-    first_player_result = result if len(states) % 2 == 0 else -result
-    return {'moves': len(states), 'result': first_player_result,
-            'started': started, 'seconds': time.time() - started}
+      g.states.append(g.state)
+      g.policies.append(policy)
+      g.search_values.append(root.root_value())
+      g.recorded.append(f)
+      g.state, result = game.step(g.state, action)
+      if result is None:
+        playing.append(g)
+        continue
+      if self._write is not None and any(g.recorded):
+        self._write(game_items(game, g.states, g.policies, result,
+                               config.augment, g.search_values,
+                               config.search_value_weight, g.recorded))
+      first_player_result = result if len(g.states) % 2 == 0 else -result
+      self._finished.append({'moves': len(g.states),
+                             'result': first_player_result,
+                             'started': g.started,
+                             'seconds': time.time() - g.started})
+    self._in_flight = playing

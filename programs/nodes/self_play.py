@@ -13,8 +13,8 @@ from programs.nodes import loggers
 from programs.nodes import variable_server
 
 # make_actor(variable_source=, replay=, should_stop=) -> an actor with
-# `play() -> {'moves', 'result', 'started', 'seconds'}` and `simulations`
-# (so far).
+# `play() -> {'moves', 'result', 'started', 'seconds'}` (the next game to
+# end; others may be in flight) and `simulations` (so far).
 SelfPlayFactory = Callable[..., Any]
 
 

@@ -38,6 +38,33 @@ def assert_symmetries_keep_lines_and_results(test, game):
                                     copy_legal > 0)
 
 
+def assert_step_is_next_state_and_result(test, game):
+  """`step` (the lines through the new stone) agrees with `next_state`
+  and `terminal_value` (every line) along random games, and legal moves
+  of a batch of states are those of each state."""
+  rng = np.random.default_rng(1)
+  results, seen = set(), []
+  for _ in range(100):
+    state = game.initial_state()
+    while True:
+      seen.append(state)
+      action = int(rng.choice(np.flatnonzero(game.legal_actions(state))))
+      stepped, result = game.step(state, action)
+      np.testing.assert_array_equal(stepped, game.next_state(state, action))
+      test.assertEqual(result, game.terminal_value(stepped))
+      state = stepped
+      if result is not None:
+        results.add(result)
+        break
+  test.assertIn(-1.0, results)  # Wins were among them.
+  np.testing.assert_array_equal(
+      game.legal_actions(np.stack(seen)),
+      np.stack([game.legal_actions(s) for s in seen]))
+  blocked = next(s for s in seen if not game.legal_actions(s).all())
+  with test.assertRaisesRegex(ValueError, 'is not legal'):
+    game.step(blocked, int(np.flatnonzero(~game.legal_actions(blocked))[0]))
+
+
 class TicTacToeTest(absltest.TestCase):
 
   def setUp(self):
@@ -76,6 +103,9 @@ class TicTacToeTest(absltest.TestCase):
       for cell in range(9):
         self.assertEqual(copy_state[cell], state[int(copy_policy[cell])])
     assert_symmetries_keep_lines_and_results(self, self.game)
+
+  def test_step_checks_the_lines_through_the_new_stone(self):
+    assert_step_is_next_state_and_result(self, self.game)
 
   def test_render_names_x_and_o(self):
     self.assertEqual(self.game.render(play(self.game, [0, 4])),
@@ -117,6 +147,9 @@ class ConnectFourTest(absltest.TestCase):
 
   def test_mirror_symmetry_maps_the_game_onto_itself(self):
     assert_symmetries_keep_lines_and_results(self, self.game)
+
+  def test_step_checks_the_lines_through_the_new_stone(self):
+    assert_step_is_next_state_and_result(self, self.game)
 
   def test_mirror_symmetry(self):
     state = play(self.game, [0, 1])

@@ -213,6 +213,28 @@ class SelfPlayTest(absltest.TestCase):
     self.assertEqual(np.sum(rows['policy'] * (1 - rows['legal'])), 0.0)
     self.assertEqual(actor.simulations, CONFIG.simulations * game['moves'])
 
+  def test_an_actor_plays_several_games_at_once(self):
+    config = dataclasses.replace(CONFIG, parallel_games=3)
+    written = []
+    actor = self_play.SelfPlayActor(TTT, config, seed=0, write=written.append)
+    played = [actor.play() for _ in range(7)]
+    # Games are written as they end, in the order play() returns them;
+    # those still in flight have made moves but are not written yet.
+    self.assertGreaterEqual(len(written), 7)
+    for game, rows in zip(played, written):
+      self.assertEqual(len(rows['outcome']), 8 * game['moves'])
+      np.testing.assert_allclose(rows['policy'].sum(axis=1), 1.0, rtol=1e-5)
+      self.assertEqual(np.sum(rows['policy'] * (1 - rows['legal'])), 0.0)
+      # The first position of every game is the empty board.
+      np.testing.assert_array_equal(rows['observation'][0], np.zeros(18))
+    written_moves = sum(len(rows['outcome']) // 8 for rows in written)
+    self.assertGreater(actor.simulations, CONFIG.simulations * written_moves)
+    # Three games in flight from the start: the first three start together
+    # and differ (their own noise and sampled moves).
+    self.assertEqual(len({g['started'] for g in played[:3]}), 1)
+    self.assertGreater(len({rows['policy'][:8].tobytes()
+                            for rows in written[:3]}), 1)
+
   def test_fast_searches_are_played_but_not_written(self):
     config = config_lib.AlphaZeroConfig(hidden_sizes=(8,), simulations=20,
                                         fast_simulations=5,

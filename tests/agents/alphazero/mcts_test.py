@@ -6,6 +6,7 @@ import numpy as np
 
 from agents.alphazero import games
 from agents.alphazero import mcts
+from agents.alphazero import network as network_lib
 from tests.agents.alphazero.games_test import play
 
 TTT = games.make_game('tic_tac_toe')
@@ -126,6 +127,50 @@ class SearchTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, "unvisited='one'"):
       mcts.search(TTT, TTT.initial_state(), valued, 10, 1.5,
                   np.random.default_rng(0), unvisited='one')
+
+  def test_trees_searched_together_are_those_searched_alone(self):
+    # A seeded random network: priors and values differ by position, so a
+    # mix-up of leaves between trees would change the visits.
+    network = network_lib.NumpyNetwork(network_lib.random_weights(
+        18, 9, (16,), 0))
+    evaluate = mcts.network_evaluate(TTT, network)
+    batched = mcts.network_evaluate_batch(TTT, network)
+    batches = []
+
+    def counted(states):
+      batches.append(len(states))
+      return batched(states)
+    states = [TTT.initial_state(), play(TTT, [4]), play(TTT, [0, 3, 1, 4]),
+              play(TTT, [0, 4, 1])]
+    budgets = [30, 7, 30, 12]
+    for unvisited in mcts.UNVISITED:
+      batches.clear()
+      roots = mcts.search_trees(TTT, states, counted, budgets, 1.5,
+                                np.random.default_rng(0),
+                                [None] * len(states), unvisited)
+      for root, state, budget in zip(roots, states, budgets):
+        alone = mcts.search_tree(TTT, state, evaluate, budget, 1.5,
+                                 np.random.default_rng(0),
+                                 unvisited=unvisited)
+        self.assertEqual(root.visits.sum(), budget)
+        np.testing.assert_array_equal(root.visits, alone.visits)
+        np.testing.assert_allclose(root.value_sums, alone.value_sums,
+                                   atol=1e-6)
+      # The roots, then a batch per round: at most one leaf per tree.
+      self.assertEqual(batches[0], len(states))
+      self.assertLen(batches, 1 + max(budgets))
+      self.assertLessEqual(max(batches), len(states))
+      self.assertGreater(max(batches[1:]), 1)
+
+  def test_noise_only_for_the_trees_that_ask(self):
+    state = TTT.initial_state()
+    roots = mcts.search_trees(TTT, [state, state], mcts.network_evaluate_batch(
+        TTT, network_lib.NumpyNetwork(network_lib.random_weights(
+            18, 9, (16,), 0))), [5, 5], 1.5, np.random.default_rng(0),
+                              [(0.3, 0.25), None])
+    noisy, clean = roots
+    self.assertFalse(np.allclose(noisy.priors, clean.priors))
+    self.assertAlmostEqual(noisy.priors.sum(), 1.0)
 
   def test_noise_only_when_asked(self):
     state = TTT.initial_state()
