@@ -23,6 +23,13 @@ actors unless said, no target stop, and reads their logs):
                unroll is consumed once, so env steps/s there is the
                learner's rate (640 x updates/s) whichever sampler is
                faster; here it is the sampler's.
+  start        Start-up alone: the first environment step after launch
+               (the moment the first actions came back and the
+               environments stepped) and peak RSS, for actors' own
+               inference and for central sync and alternating with every
+               TensorFlow node in one process; START_LAUNCHES launches
+               per row, SAMPLING_ONLY (`--part=start --seconds=15` is
+               plenty).
 `--record` appends the tables to benchmarks/results.md.
 """
 
@@ -100,6 +107,29 @@ def _layouts_table(seconds, learning, extra=()):
   return '\n'.join(lines)
 
 
+START_LAUNCHES = 3
+START_LAYOUTS = ('actor', 'central sync, colocated',
+                 'central alternating, colocated')
+
+
+def start(seconds):
+  """First env step (median, min-max) and peak RSS over START_LAUNCHES
+  launches of `seconds` per row."""
+  lines = ['| env | inference | layout | first env step (s), median | '
+           'min-max | peak RSS (GiB), max | exits |', '|---' * 7 + '|']
+  for env in ('cartpole', 'catch'):
+    for layout in START_LAYOUTS:
+      runs = [run(env, layout, seconds, extra=SAMPLING_ONLY)
+              for _ in range(START_LAUNCHES)]
+      first = sorted(f['first_step_s'] for f in runs)
+      lines.append(
+          f'| {env} | {layout.split(",")[0]} | {LAYOUTS[layout][1]} | '
+          f'{first[len(first) // 2]:.1f} | {first[0]:.1f}-{first[-1]:.1f} | '
+          f'{max(f["peak_rss_gib"] for f in runs):.2f} | '
+          f'{",".join(str(f["exit"]) for f in runs)} |')
+  return '\n'.join(lines)
+
+
 def alternating(seconds):
   lines = ['| workers | sync env steps/s | alternating env steps/s | ratio |',
            '|---|---|---|---|']
@@ -122,6 +152,8 @@ PARTS = {
                  '(IMPALA, 2 actors, seed 1'),
     'alternating': (alternating, 'Alternating vs sync sampling (IMPALA, '
                     'central, cartpole_1ms, seed 1'),
+    'start': (start, 'First env step after launch (IMPALA, 2 actors, seed 1, '
+              f'{START_LAUNCHES} launches per row'),
 }
 
 

@@ -57,6 +57,9 @@ class EnvironmentWorker:
               for half, n in enumerate(self._sizes)]
     report = actor_runner.StepReport(self._counter, self._logger, *halves)
     slots = [self._first_slot + half for half in range(len(halves))]
+    # The action server starts after its process imported TensorFlow: the
+    # first call goes out once it listens, not at gRPC's next retry.
+    self._server.wait_until_listening()
     # Each slot's call in flight: its answer is the slot's next actions.
     calls = [self._server.futures.reset(slot, wire.pack([env.reset()]))
              for slot, env in zip(slots, halves)]

@@ -10,7 +10,8 @@
   StoppableClient     the one Courier client every node uses to call another:
                       each call (and each future, e.g. the parameter-server
                       client's calls to all shards at once) gives up with
-                      Stopped when the program stops.
+                      Stopped when the program stops; `wait_until_listening`
+                      lets a first call go out as soon as its server is up.
   BoundedCourierNode  a CourierNode whose handles' clients time out.
 """
 
@@ -18,7 +19,9 @@ from concurrent import futures
 import faulthandler
 import functools
 import os
+import socket
 import sys
+import time
 import traceback
 from typing import Any, Callable, Optional
 
@@ -29,6 +32,8 @@ from launchpad import context as lp_context
 # still importing TensorFlow at start-up; a dead peer fails the call.
 CALL_TIMEOUT_SECONDS = 60
 POLL_SECONDS = 0.5  # How often waits look at the stop event.
+# How often `StoppableClient.wait_until_listening` tries its server's port.
+PROBE_SECONDS = 0.05
 # Seconds a node process may take to exit after its run() ended. Past that,
 # faulthandler prints every thread's stack (so the hang can be fixed) and
 # ends the process; Launchpad would otherwise SIGKILL the whole launch.
@@ -273,6 +278,36 @@ class StoppableClient:
   @property
   def futures(self) -> _StoppableFutures:
     return self._futures
+
+  def wait_until_listening(
+      self, timeout_seconds: float = CALL_TIMEOUT_SECONDS) -> bool:
+    """Waits until the server accepts TCP connections; whether it did.
+
+    gRPC opens a channel at its first call, and while the server is not
+    listening yet it retries after 1 s, then 1.6 s, ... (its reconnect
+    backoff): a first call made while the server was still starting goes
+    out up to ~1.6 s after it could have. A node whose first call is on
+    its critical path (an environment worker's first actions) calls this
+    first: a plain TCP connect every PROBE_SECONDS, so the call connects
+    as soon as the server listens. False (program stopped, timeout, or an
+    address this cannot read) leaves the waiting to the call itself.
+    """
+    address = getattr(self._futures._client, '_address', '')  # pylint: disable=protected-access
+    host, _, port = address.rpartition(':')
+    if not host or not port.isdigit():
+      return False
+    host = host.strip('[]')
+    deadline = time.monotonic() + timeout_seconds
+    while not self._futures._should_stop():  # pylint: disable=protected-access
+      try:
+        with socket.create_connection((host, int(port)),
+                                      timeout=PROBE_SECONDS):
+          return True
+      except OSError:
+        if time.monotonic() > deadline:
+          return False
+        time.sleep(PROBE_SECONDS)
+    return False
 
   def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
     return self._futures.call(method, *args, **kwargs).result()

@@ -3,6 +3,7 @@ the stop, and keeps its client alive for as long as a method is held."""
 
 from concurrent import futures
 import gc
+import socket
 import threading
 import time
 
@@ -126,6 +127,52 @@ class StoppableClientTest(absltest.TestCase):
     finally:
       lifecycle.report_failure = original
     self.assertEmpty(failures)
+
+
+def _free_port():
+  with socket.socket() as s:
+    s.bind(('localhost', 0))
+    return s.getsockname()[1]
+
+
+class WaitUntilListeningTest(absltest.TestCase):
+  """A first call waits for its server's port, not for gRPC's retry."""
+
+  def test_returns_once_a_server_that_starts_later_listens(self):
+    port = _free_port()
+    client = lifecycle.StoppableClient(
+        courier_client.Client(f'localhost:{port}', call_timeout=30),
+        lambda: False)
+    starting = threading.Event()
+    server = py_server.Server(port=port)
+    server.Bind('add', lambda a, b: a + b)
+
+    def start():
+      starting.set()  # Before the port can open.
+      server.Start()
+    threading.Timer(0.3, start).start()
+    self.addCleanup(server.Stop)
+    self.assertTrue(client.wait_until_listening(timeout_seconds=30))
+    self.assertTrue(starting.is_set())  # Not before the server started.
+    self.assertEqual(client.add(2, 3), 5)
+
+  def test_gives_up_at_the_stop_and_on_an_unreadable_address(self):
+    stop = threading.Event()
+    client = lifecycle.StoppableClient(
+        courier_client.Client(f'localhost:{_free_port()}'), stop.is_set)
+    threading.Timer(0.3, stop.set).start()
+    self.assertFalse(client.wait_until_listening(timeout_seconds=30))
+    self.assertTrue(stop.is_set())
+
+    class Client:
+      _address = 'no port here'
+    self.assertFalse(lifecycle.StoppableClient(
+        Client(), lambda: False).wait_until_listening())
+
+  def test_gives_up_at_the_timeout(self):
+    client = lifecycle.StoppableClient(
+        courier_client.Client(f'localhost:{_free_port()}'), lambda: False)
+    self.assertFalse(client.wait_until_listening(timeout_seconds=0.2))
 
 
 class StopFollowsTest(absltest.TestCase):
