@@ -14,8 +14,9 @@ actors unless said, no target stop, and reads their logs):
                threshold.
   alternating  IMPALA with central inference on cartpole_1ms (1 ms of CPU
                per environment step), sync against alternating sampling,
-               with 1 and 2 workers: env steps/s (the evaluator plays one
-               episode, once).
+               with 1 and 2 workers of 8 and 32 environments: the
+               samplers' env steps/s (SAMPLING_ONLY), and the ceiling the
+               environments' CPU cost sets (cores / 1 ms).
   sampling     The samplers alone: as `throughput`, but the learner's batch
                (SAMPLING_ONLY) is more unrolls than a run makes, so it
                waits in Reverb's sample without using CPU, and the
@@ -34,7 +35,9 @@ actors unless said, no target stop, and reads their logs):
 """
 
 import argparse
+import os
 
+from agents.common import environments
 from benchmarks import launches
 from benchmarks import suite
 
@@ -131,16 +134,23 @@ def start(seconds):
 
 
 def alternating(seconds):
-  lines = ['| workers | sync env steps/s | alternating env steps/s | ratio |',
-           '|---|---|---|---|']
+  """Sync against alternating sampling on cartpole_1ms, samplers alone."""
+  lines = ['| workers | envs per worker | sync env steps/s | alternating env '
+           'steps/s | ratio | ceiling (env CPU) |', '|---' * 6 + '|']
   for num_actors in (1, 2):
-    sync = run('cartpole_1ms', 'central sync', seconds, num_actors,
-               QUIET_EVALUATOR)
-    alt = run('cartpole_1ms', 'central alternating', seconds, num_actors,
-              QUIET_EVALUATOR)
-    lines.append(f'| {num_actors} | {sync["env_steps_per_s"]:,.0f} | '
-                 f'{alt["env_steps_per_s"]:,.0f} | '
-                 f'{alt["env_steps_per_s"] / sync["env_steps_per_s"]:.2f}x |')
+    # One worker burns at most one core; two burn at most all of them.
+    ceiling = (min(num_actors, os.cpu_count()) /
+               environments.STEP_COST_SECONDS)
+    for envs in (8, 32):
+      extra = SAMPLING_ONLY + [f'--hparam=envs_per_actor={envs}']
+      sync = run('cartpole_1ms', 'central sync', seconds, num_actors, extra)
+      alt = run('cartpole_1ms', 'central alternating', seconds, num_actors,
+                extra)
+      lines.append(
+          f'| {num_actors} | {envs} | {sync["env_steps_per_s"]:,.0f} | '
+          f'{alt["env_steps_per_s"]:,.0f} | '
+          f'{alt["env_steps_per_s"] / sync["env_steps_per_s"]:.2f}x | '
+          f'{ceiling:,.0f} |')
   return '\n'.join(lines)
 
 
