@@ -247,12 +247,13 @@ class _StoppableFutures:
     # channel down when it is collected, and a call made after that aborts
     # the process (a gRPC assertion), so whatever makes calls keeps it.
     self._client = client
-    self._should_stop = should_stop
+    self.should_stop = should_stop
+    # Courier's 'host:port' of the server, for messages and probes.
+    self.address = getattr(client, '_address', '?')
 
   def call(self, method: str, *args: Any, **kwargs: Any) -> StoppableFuture:
     future = getattr(self._client.futures, method)(*args, **kwargs)
-    return StoppableFuture(future, self._should_stop, method,
-                           getattr(self._client, '_address', '?'))
+    return StoppableFuture(future, self.should_stop, method, self.address)
 
   def __getattr__(self, method: str) -> Callable[..., StoppableFuture]:
     if method.startswith('_'):
@@ -292,13 +293,12 @@ class StoppableClient:
     as soon as the server listens. False (program stopped, timeout, or an
     address this cannot read) leaves the waiting to the call itself.
     """
-    address = getattr(self._futures._client, '_address', '')  # pylint: disable=protected-access
-    host, _, port = address.rpartition(':')
+    host, _, port = self._futures.address.rpartition(':')
     if not host or not port.isdigit():
       return False
     host = host.strip('[]')
     deadline = time.monotonic() + timeout_seconds
-    while not self._futures._should_stop():  # pylint: disable=protected-access
+    while not self._futures.should_stop():
       try:
         with socket.create_connection((host, int(port)),
                                       timeout=PROBE_SECONDS):
